@@ -1,0 +1,46 @@
+"""Who is calling, and may they: dependencies used by every router."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from jisr.auth import service
+from jisr.auth.models import Role
+from jisr.auth.service import Principal
+from jisr.core.db import SessionDep
+from jisr.core.errors import Forbidden, Unauthorized
+from jisr.core.security import BEARER
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def current_principal(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    if not token:
+        raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.", headers=BEARER)
+    return service.principal_from_token(session, token)
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"Your role ({principal.role.value}) may not do this.")
+        return principal
+
+    return check
+
+
+Authenticated = Annotated[Principal, Depends(current_principal)]
+Staff = Annotated[Principal, Depends(require(Role.admin, Role.coordinator))]
+AdminOnly = Annotated[Principal, Depends(require(Role.admin))]
+Editor = Annotated[Principal, Depends(require(Role.admin, Role.coordinator, Role.member))]
+"""Admins, coordinators, and members (who are further limited to their own collectivity)."""
+
+
+def ensure_own_collectivity(principal: Principal, collectivity_id: object) -> None:
+    """Members act only on their own collectivity; staff act on any."""
+    if principal.is_staff:
+        return
+    if principal.role != Role.member or principal.collectivity_id != collectivity_id:
+        raise Forbidden("You may only change your own collectivity and its needs.")

@@ -1,0 +1,254 @@
+"""Sign-in, token checks, users and API clients."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from jisr.auth.models import (
+    ApiClient,
+    ApiClientCreate,
+    Language,
+    LoginFailure,
+    Role,
+    User,
+    UserCreate,
+)
+from jisr.core import security
+from jisr.core.config import get_settings
+from jisr.core.crud import get_or_404, save_changes
+from jisr.core.db import utcnow
+from jisr.core.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from jisr.core.pagination import ListParams, paginate
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user or an API client, with one role."""
+
+    kind: str  # "user" | "api_client"
+    id: uuid.UUID
+    role: Role
+    collectivity_id: uuid.UUID | None
+    label: str
+    full_name: str | None = None
+    language: Language = Language.fr
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.admin, Role.coordinator)
+
+
+def _user_principal(user: User) -> Principal:
+    return Principal(
+        "user", user.id, Role(user.role), user.collectivity_id, user.email, user.full_name, Language(user.language)
+    )
+
+
+def _client_principal(client: ApiClient) -> Principal:
+    return Principal("api_client", client.id, Role(client.role), client.collectivity_id, client.client_id, client.name)
+
+
+# --- sign-in -----------------------------------------------------------------------------
+
+BAD_LOGIN = "Wrong e-mail or password."
+
+
+def _check_throttle(session: Session, keys: list[tuple[str, int]]) -> None:
+    settings = get_settings()
+    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    for key, limit in keys:
+        count = session.exec(
+            select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at >= since)
+        ).one()
+        if count >= limit:
+            raise TooManyRequests(
+                f"Too many failed sign-ins. Try again in {settings.login_lockout_minutes} minutes.",
+                headers={"Retry-After": str(settings.login_lockout_minutes * 60)},
+            )
+
+
+def _record_failure(session: Session, keys: list[str]) -> None:
+    settings = get_settings()
+    session.execute(
+        delete(LoginFailure).where(col(LoginFailure.at) < utcnow() - timedelta(minutes=settings.login_lockout_minutes))
+    )
+    for key in keys:
+        session.add(LoginFailure(key=key))
+    session.flush()
+
+
+def login_password(session: Session, *, email: str, password: str, address: str) -> Principal:
+    """Check a password. Failures are recorded (the caller commits them) and throttled."""
+    settings = get_settings()
+    account_key, address_key = f"account:{email.strip().lower()}", f"address:{address}"
+    _check_throttle(
+        session, [(account_key, settings.login_max_failures), (address_key, settings.login_max_failures_per_address)]
+    )
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        security.burn_password_time(password)
+    if user is None or not security.verify_password(password, user.password_hash) or not user.is_active:
+        _record_failure(session, [account_key, address_key])
+        raise Unauthorized(BAD_LOGIN)
+    session.execute(delete(LoginFailure).where(col(LoginFailure.key) == account_key))
+    return _user_principal(user)
+
+
+def login_client(session: Session, *, client_id: str, client_secret: str, address: str) -> Principal:
+    settings = get_settings()
+    account_key, address_key = f"client:{client_id}", f"address:{address}"
+    _check_throttle(
+        session, [(account_key, settings.login_max_failures), (address_key, settings.login_max_failures_per_address)]
+    )
+    client = session.exec(select(ApiClient).where(ApiClient.client_id == client_id)).first()
+    if client is None or not client.is_active or not security.secrets_match(client_secret, client.secret_hash):
+        _record_failure(session, [account_key, address_key])
+        raise Unauthorized("Wrong client id or secret.")
+    return _client_principal(client)
+
+
+def issue_token(principal: Principal) -> tuple[str, int]:
+    prefix = "user" if principal.kind == "user" else "client"
+    return security.create_token(f"{prefix}:{principal.id}", principal.role.value)
+
+
+def principal_from_token(session: Session, token: str) -> Principal:
+    """The caller behind a token; 401 when the account is gone, inactive or its role changed."""
+    claims: dict[str, Any] = security.decode_token(token)
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    try:
+        ident = uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise Unauthorized("The token is invalid or expired.", headers=security.BEARER) from exc
+    principal: Principal | None = None
+    if kind == "user":
+        user = session.get(User, ident)
+        principal = _user_principal(user) if user and user.is_active else None
+    elif kind == "client":
+        client = session.get(ApiClient, ident)
+        principal = _client_principal(client) if client and client.is_active else None
+    if principal is None or principal.role.value != claims["role"]:
+        raise Unauthorized("The token is invalid or expired.", headers=security.BEARER)
+    return principal
+
+
+# --- users -------------------------------------------------------------------------------
+
+
+def _check_member_binding(role: Role, collectivity_id: uuid.UUID | None) -> None:
+    if role == Role.member and collectivity_id is None:
+        raise Invalid(
+            "A member must be bound to a collectivity.",
+            errors=[{"loc": ["body", "collectivity_id"], "msg": "required for role member"}],
+        )
+
+
+def create_user(session: Session, *, data: UserCreate) -> User:
+    email = data.email.strip().lower()
+    _check_member_binding(data.role, data.collectivity_id)
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict(f"A user with e-mail {email} already exists.")
+    user = User(
+        **data.model_dump(exclude={"password", "email"}),
+        email=email,
+        password_hash=security.hash_password(data.password),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session, *, params: ListParams, role: Role | None, q: str | None) -> tuple[list[User], int]:
+    stmt = select(User)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if q:
+        stmt = stmt.where(func.lower(User.email).contains(q.lower()) | func.lower(User.full_name).contains(q.lower()))
+    return paginate(
+        session,
+        stmt,
+        params,
+        model=User,
+        default="email",
+        sortable={"email": User.email, "created_at": User.created_at, "updated_at": User.updated_at, "role": User.role},
+    )
+
+
+def _admins_left_without(session: Session, user: User) -> int:
+    return session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.admin, User.is_active, User.id != user.id)
+    ).one()
+
+
+def update_user(session: Session, user: User, *, changes: dict[str, Any], if_match: str | None) -> User:
+    if "email" in changes:
+        changes["email"] = changes["email"].strip().lower()
+        other = session.exec(select(User).where(User.email == changes["email"], User.id != user.id)).first()
+        if other:
+            raise Conflict(f"A user with e-mail {changes['email']} already exists.")
+    if "password" in changes:
+        changes["password_hash"] = security.hash_password(changes.pop("password"))
+    demoted = changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False
+    if user.role == Role.admin and demoted and _admins_left_without(session, user) == 0:
+        raise Conflict("This is the last active admin: name another admin first.")
+    _check_member_binding(Role(changes.get("role", user.role)), changes.get("collectivity_id", user.collectivity_id))
+    return save_changes(session, user, changes, if_match=if_match)
+
+
+def delete_user(session: Session, user: User) -> None:
+    if user.role == Role.admin and _admins_left_without(session, user) == 0:
+        raise Conflict("This is the last active admin: name another admin first.")
+    session.delete(user)
+    session.flush()
+
+
+def ensure_admin(session: Session, *, email: str, password: str) -> User | None:
+    """Create the first admin when no admin exists yet (start-up, `jisr users create`)."""
+    if session.exec(select(User).where(User.role == Role.admin)).first():
+        return None
+    return create_user(
+        session, data=UserCreate(email=email, password=password, role=Role.admin, full_name="Administrator")
+    )
+
+
+# --- API clients -------------------------------------------------------------------------
+
+
+def create_client(session: Session, *, data: ApiClientCreate) -> tuple[ApiClient, str]:
+    _check_member_binding(data.role, data.collectivity_id)
+    secret = security.new_secret()
+    client = ApiClient(
+        **data.model_dump(), client_id=f"jisr_{security.new_secret(12)}", secret_hash=security.hash_secret(secret)
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def rotate_client_secret(session: Session, client: ApiClient) -> str:
+    secret = security.new_secret()
+    save_changes(session, client, {"secret_hash": security.hash_secret(secret)})
+    return secret
+
+
+def list_clients(session: Session, *, params: ListParams) -> tuple[list[ApiClient], int]:
+    return paginate(
+        session,
+        select(ApiClient),
+        params,
+        model=ApiClient,
+        default="name",
+        sortable={"name": ApiClient.name, "created_at": ApiClient.created_at, "updated_at": ApiClient.updated_at},
+    )
+
+
+def get_user(session: Session, id: uuid.UUID) -> User:
+    return get_or_404(session, User, id, "user")
+
+
+def get_client(session: Session, id: uuid.UUID) -> ApiClient:
+    return get_or_404(session, ApiClient, id, "API client")

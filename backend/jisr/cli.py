@@ -1,0 +1,99 @@
+"""The `jisr` command: serve, migrate, seed, users, openapi."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from alembic.config import Config
+
+from jisr.auth.models import Role
+
+app = typer.Typer(
+    help="Jisr — partnership platform of the French–Lebanese cooperation programme.", no_args_is_help=True
+)
+users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def alembic_config() -> Config:
+
+    return Config(str(ROOT / "alembic.ini"))
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (alembic upgrade heads), then seed reference data."""
+    from alembic import command
+
+    from jisr.core.bootstrap import bootstrap
+    from jisr.core.db import new_session
+
+    command.upgrade(alembic_config(), "heads")
+    with new_session() as session:
+        bootstrap(session)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False) -> None:
+    """Run the API and the web app."""
+    import uvicorn
+
+    uvicorn.run("jisr.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True)
+
+
+@app.command()
+def seed(demo: Annotated[bool, typer.Option("--demo", help="Load the programme's demo data.")] = False) -> None:
+    """Load demo data (once: a second run changes nothing)."""
+    if not demo:
+        typer.echo("nothing to do: pass --demo")
+        raise typer.Exit(0)
+    from jisr.core.db import new_session
+    from jisr.seed import load_demo
+
+    with new_session() as session:
+        summary = load_demo(session)
+        session.commit()
+    typer.echo(summary)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    role: Role = Role.admin,
+    full_name: str = "",
+) -> None:
+    """Create a user account."""
+    from pydantic import ValidationError
+
+    from jisr.auth.models import UserCreate
+    from jisr.auth.service import create_user
+    from jisr.core.db import new_session
+    from jisr.core.errors import AppError
+
+    try:
+        data = UserCreate(email=email, password=password, role=role, full_name=full_name)
+        with new_session() as session:
+            user = create_user(session, data=data)
+            session.commit()
+    except ValidationError as exc:
+        typer.echo(f"invalid: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except AppError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"created {user.role} {user.email}")
+
+
+@app.command()
+def openapi(output: Path = ROOT / "openapi" / "openapi.json") -> None:
+    """Write the OpenAPI schema the app serves."""
+    from jisr.main import app as api
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(api.openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"wrote {output}")

@@ -1,0 +1,64 @@
+"""All settings, read once from the environment (prefix ``JISR_``)."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JISR_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = ""
+    admin_email: str | None = None
+    admin_password: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    cors_origins: str = ""
+    token_lifetime_minutes: int = 60
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_import_bytes: int = 200 * 1024 * 1024
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 30
+    login_lockout_minutes: int = 15
+    # Argon2 cost; tests lower it to keep the suite fast, production keeps the defaults.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
+    db_pool_size: int = 10
+    db_max_overflow: int = 40
+    static_dir: Path | None = None
+
+    @model_validator(mode="after")
+    def _production_needs_a_secret(self) -> "Settings":
+        if self.env == "production" and len(self.secret_key) < 32:
+            raise ValueError("JISR_SECRET_KEY must be set (32+ characters) when JISR_ENV=production")
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'jisr.db'}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
+
+    def signing_key(self) -> str:
+        """The token key: from the environment, or (development) generated once under var/."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

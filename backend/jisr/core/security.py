@@ -1,0 +1,91 @@
+"""Password hashing and tokens. The only module that imports jose."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from jose import JWTError, jwt
+
+from jisr.core.config import get_settings
+from jisr.core.db import utcnow
+from jisr.core.errors import Unauthorized
+
+ALGORITHM = "HS256"
+
+
+@lru_cache
+def _hasher() -> PasswordHasher:
+    s = get_settings()
+    return PasswordHasher(time_cost=s.password_hash_time_cost, memory_cost=s.password_hash_memory_kib)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    try:
+        return _hasher().verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY: list[str] = []
+
+
+def burn_password_time(password: str) -> None:
+    """Spend the time of a verification so unknown accounts are not told apart by timing."""
+    if not _DUMMY:
+        _DUMMY.append(hash_password(secrets.token_urlsafe(16)))
+    verify_password(password, _DUMMY[0])
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def hash_secret(secret: str) -> str:
+    """Hash of a high-entropy random secret (API client secret, census token)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secrets_match(secret: str, hashed: str) -> bool:
+    return hmac.compare_digest(hash_secret(secret), hashed)
+
+
+def create_token(subject: str, role: str) -> tuple[str, int]:
+    settings = get_settings()
+    lifetime = settings.token_lifetime_minutes * 60
+    now = utcnow()
+    claims = {
+        "sub": subject,
+        "role": role,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=lifetime)).timestamp()),
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, settings.signing_key(), algorithm=ALGORITHM), lifetime
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(
+            token,
+            get_settings().signing_key(),
+            algorithms=[ALGORITHM],
+            options={"require_exp": True, "require_iat": True, "require_sub": True, "require_jti": True},
+        )
+    except JWTError as exc:
+        raise Unauthorized("The token is invalid or expired.", headers=BEARER) from exc
+    if not isinstance(claims.get("role"), str):
+        raise Unauthorized("The token is invalid or expired.", headers=BEARER)
+    return claims
+
+
+BEARER = {"WWW-Authenticate": "Bearer"}

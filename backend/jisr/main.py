@@ -1,0 +1,136 @@
+"""The application: routers, error handlers, limits, and the SPA at /."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from jisr import __version__
+from jisr.auth.routes import router as auth_router
+from jisr.collectivities.routes import router as collectivities_router
+from jisr.contacts.routes import router as contacts_router
+from jisr.core.bootstrap import bootstrap
+from jisr.core.config import get_settings
+from jisr.core.db import get_engine, new_session
+from jisr.core.errors import Problem, install_handlers, problem_response
+from jisr.core.limits import BodyLimitMiddleware
+from jisr.needs.routes import router as needs_router
+from jisr.partnerships.routes import router as partnerships_router
+from jisr.tags.routes import router as tags_router
+
+log = logging.getLogger("jisr")
+
+DESCRIPTION = """\
+Jisr ("bridge") is the partnership platform of the French–Lebanese decentralized cooperation
+programme. Lebanese municipalities say what they need, French local authorities what they can
+bring; coordinators turn needs into partnerships.
+
+* **Auth**: `POST /api/v1/auth/token` (OAuth2 password or client credentials), then
+  `Authorization: Bearer <token>`.
+* **Lists** answer `{"items", "total", "limit", "offset"}`; `limit` ≤ 500; `sort=-updated_at,name`;
+  `updated_since=` on every list; `q` ignores case, accents and Arabic letter variants.
+* **Writes**: `POST` → 201 + `Location`; `PATCH` partial; `DELETE` → 204. Single resources carry
+  an `ETag`; send it back in `If-Match` and a stale one gets 412.
+* **Errors** are `application/problem+json` (RFC 9457) with `errors: [{loc, msg}]` on 422.
+  Bodies over 5 MiB get 413.
+"""
+
+
+def _static_dir() -> Path | None:
+    configured = get_settings().static_dir
+    for candidate in (configured, Path(__file__).parent / "static", Path("frontend/dist")):
+        if candidate is not None and (candidate / "index.html").is_file():
+            return candidate
+    return None
+
+
+@asynccontextmanager
+async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    def start() -> None:
+        with new_session() as session:
+            bootstrap(session)
+
+    await run_in_threadpool(start)
+    yield
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Jisr API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    install_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, large=settings.max_import_bytes)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_credentials=False,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Location"],
+        )
+    for router in (auth_router, tags_router, collectivities_router, contacts_router, needs_router, partnerships_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["operations"], operation_id="operations-healthz", summary="Process is up")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        operation_id="operations-readyz",
+        summary="Database is reachable",
+        responses={
+            503: {
+                "description": "Database unreachable",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+        },
+    )
+    def readyz() -> Any:
+        try:
+            with get_engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("readiness check failed")
+            return problem_response(503, "The database is not reachable.", title="Service unavailable")
+        return JSONResponse({"status": "ready"})
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes, tags=None
+            )
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
+            components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components["Problem"].pop("$defs", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    static = _static_dir()
+    if static is not None:
+        app.mount("/", StaticFiles(directory=static, html=True), name="spa")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,128 @@
+"""Needs: requests and offers."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from jisr.auth.deps import Authenticated, Editor
+from jisr.collectivities.models import Country
+from jisr.core.crud import set_etag
+from jisr.core.db import SessionDep
+from jisr.core.errors import responses
+from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.routing import IfMatch, changes_of, created
+from jisr.needs import service
+from jisr.needs.models import (
+    Direction,
+    NeedCreate,
+    NeedList,
+    NeedPublic,
+    NeedSource,
+    NeedStatus,
+    NeedUpdate,
+    Priority,
+)
+
+router = APIRouter(prefix="/api/v1/needs", tags=["needs"])
+
+
+@router.get(
+    "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
+)
+def list_needs(
+    _: Authenticated,
+    session: SessionDep,
+    params: ListParamsDep,
+    collectivity_id: uuid.UUID | None = None,
+    direction: Direction | None = None,
+    status: NeedStatus | None = None,
+    priority: Priority | None = None,
+    source: NeedSource | None = None,
+    source_event_id: uuid.UUID | None = None,
+    tag: Annotated[str | None, Query(max_length=80, description="Tag slug; sub-themes count too.")] = None,
+    country: Country | None = None,
+    governorate: Annotated[str | None, Query(max_length=8)] = None,
+    q: SearchQ = None,
+) -> NeedList:
+    filters = {
+        "collectivity_id": collectivity_id,
+        "direction": direction,
+        "status": status,
+        "priority": priority,
+        "source": source,
+        "source_event_id": source_event_id,
+    }
+    rows, total = service.list_(
+        session, params=params, filters=filters, tag=tag, country=country, governorate=governorate, q=q
+    )
+    return NeedList(items=service.public(session, rows), total=total, limit=params.limit, offset=params.offset)
+
+
+@router.post(
+    "",
+    operation_id="needs-create",
+    summary="Create a need",
+    status_code=status.HTTP_201_CREATED,
+    response_model=NeedPublic,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def create_need(principal: Editor, session: SessionDep, data: NeedCreate, response: Response) -> NeedPublic:
+    """Members create needs for their own collectivity only."""
+    obj = service.create(session, data=data, actor=principal)
+    session.commit()
+    created(response, obj, "needs")
+    return service.public(session, [obj])[0]
+
+
+@router.get(
+    "/{need_id}",
+    operation_id="needs-get",
+    summary="Read a need",
+    response_model=NeedPublic,
+    responses=responses(401, 404, 422),
+)
+def get_need(_: Authenticated, session: SessionDep, need_id: uuid.UUID, response: Response) -> NeedPublic:
+    obj = service.get(session, need_id)
+    set_etag(response, obj)
+    return service.public(session, [obj])[0]
+
+
+@router.patch(
+    "/{need_id}",
+    operation_id="needs-update",
+    summary="Change a need",
+    response_model=NeedPublic,
+    responses=responses(401, 403, 404, 409, 412, 422),
+)
+def update_need(
+    principal: Editor,
+    session: SessionDep,
+    need_id: uuid.UUID,
+    data: NeedUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> NeedPublic:
+    obj = service.get(session, need_id)
+    service.update(
+        session,
+        obj,
+        changes=changes_of(data),
+        actor=principal,
+        if_match=if_match,
+    )
+    session.commit()
+    set_etag(response, obj)
+    return service.public(session, [obj])[0]
+
+
+@router.delete(
+    "/{need_id}",
+    operation_id="needs-delete",
+    summary="Delete a need",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def delete_need(principal: Editor, session: SessionDep, need_id: uuid.UUID) -> None:
+    service.delete(session, service.get(session, need_id), actor=principal)
+    session.commit()

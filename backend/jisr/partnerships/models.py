@@ -1,0 +1,57 @@
+"""Partnerships: cooperations between a French and a Lebanese collectivity, past and present."""
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from jisr.core.extrefs import ExternalRefs
+from jisr.core.models import Entity, PublicMeta, partial_model
+from jisr.core.pagination import Page
+
+
+class PartnershipStatus(StrEnum):
+    active = "active"
+    dormant = "dormant"
+    ended = "ended"
+    planned = "planned"
+
+
+class PartnershipBase(SQLModel):
+    french_collectivity_id: uuid.UUID = Field(foreign_key="collectivities.id", index=True)
+    lebanese_collectivity_id: uuid.UUID = Field(foreign_key="collectivities.id", index=True)
+    status: PartnershipStatus = Field(default=PartnershipStatus.active, sa_type=String(10), index=True)
+    started_year: int | None = Field(default=None, ge=1950, le=2100)
+    ended_year: int | None = Field(default=None, ge=1950, le=2100)
+    last_activity_year: int | None = Field(default=None, ge=1950, le=2100)
+    description: str = Field(default="", max_length=10000)
+    atlas_id: str | None = Field(
+        default=None, min_length=1, max_length=50, description="Identifier in the Atlas of decentralized cooperation."
+    )
+
+
+class Partnership(Entity, PartnershipBase, table=True):
+    __tablename__ = "partnerships"
+    atlas_id: str | None = Field(default=None, max_length=50, unique=True)
+    search_text: str = Field(default="", max_length=12000)
+
+
+class PartnershipLinks(SQLModel):
+    tag_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    external_refs: ExternalRefs = Field(default_factory=dict)
+
+
+class PartnershipCreate(PartnershipBase, PartnershipLinks):
+    pass
+
+
+PartnershipUpdate = partial_model("PartnershipUpdate", PartnershipBase, PartnershipLinks)
+
+
+class PartnershipPublic(PublicMeta, PartnershipBase, PartnershipLinks):
+    pass
+
+
+class PartnershipList(Page[PartnershipPublic]):
+    pass

@@ -1,0 +1,29 @@
+import json
+import re
+from pathlib import Path
+
+from jisr.main import app
+
+COMMITTED = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+
+
+def test_committed_schema_matches_the_app() -> None:
+    committed = json.loads(COMMITTED.read_text(encoding="utf-8"))
+    assert committed == app.openapi(), "openapi/openapi.json is stale: run `make openapi` and commit it"
+
+
+def test_every_operation_has_a_stable_id_a_tag_a_summary_and_its_errors() -> None:
+    seen = set()
+    for path, item in app.openapi()["paths"].items():
+        for method, op in item.items():
+            op_id = op.get("operationId", "")
+            assert op_id and op_id not in seen, (method, path)
+            seen.add(op_id)
+            assert op.get("summary"), op_id
+            assert len(op.get("tags", [])) == 1, op_id
+            tag = op["tags"][0]
+            assert re.fullmatch(rf"{re.escape(tag)}-[a-z0-9-]+", op_id), f"{op_id} is not <tag>-<verb>"
+            for code, response in op["responses"].items():
+                if code.startswith(("4", "5")):
+                    assert "application/problem+json" in response["content"], (op_id, code)
+                    assert "application/json" not in response["content"], (op_id, code)
