@@ -1,0 +1,134 @@
+"""Exports of every list, with the list's own filters, as CSV (French Excel), XLSX or JSON.
+
+Each export endpoint takes the parameters of its list (same filters, same permission) and pages
+through the whole result with the list itself, so the two never disagree.
+"""
+
+import inspect
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from jisr.collectivities.routes import list_collectivities
+from jisr.contacts.routes import list_contacts
+from jisr.core.db import utcnow
+from jisr.core.errors import responses
+from jisr.core.pagination import ListParams
+from jisr.exports import service
+from jisr.exports.service import ExportFormat, Lookups, Separator
+from jisr.needs.routes import list_needs
+from jisr.partnerships.routes import list_partnerships
+from jisr.tags.routes import list_tags
+
+router = APIRouter(prefix="/api/v1/exports", tags=["exports"])
+
+PAGE = 500
+CONTENT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The file",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+        },
+    }
+}
+DOC = """\
+The whole list, with the same filters as `GET /api/v1/{name}` (no `limit`/`offset`): `csv`
+(UTF-8 with BOM, `;`-separated by default: French Excel opens it as is; `separator=,` otherwise),
+`xlsx` or `json`. Tags are written as slugs, external references as `ref:<source>` columns and
+collectivities by id with their name beside: the file can be imported back. Text that a
+spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) gets a leading `'`.
+"""
+
+
+def _extra_params() -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("format", kw, annotation=Annotated[ExportFormat, Path(description="csv, xlsx or json")]),
+        inspect.Parameter("sort", kw, default=None, annotation=Annotated[str | None, Query(max_length=200)]),
+        inspect.Parameter("updated_since", kw, default=None, annotation=Annotated[datetime | None, Query()]),
+        inspect.Parameter(
+            "separator",
+            kw,
+            default=Separator.semicolon,
+            annotation=Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")],
+        ),
+    ]
+
+
+def _add(
+    name: str,
+    list_fn: Callable[..., Any],
+    shape: Callable[[list[Any], Lookups], tuple[list[str], list[dict[str, Any]]]],
+    summary: str,
+    doc: str,
+) -> None:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    own = [p.replace(kind=kw) for p in inspect.signature(list_fn).parameters.values() if p.name != "params"]
+
+    def export(**kwargs: Any) -> Response:
+        fmt: ExportFormat = kwargs.pop("format")
+        sort, since, separator = kwargs.pop("sort"), kwargs.pop("updated_since"), kwargs.pop("separator")
+        items: list[Any] = []
+        offset = 0
+        while True:
+            page = list_fn(**kwargs, params=ListParams(limit=PAGE, offset=offset, sort=sort, updated_since=since))
+            items.extend(page.items)
+            offset += PAGE
+            if not page.items or offset >= page.total:
+                break
+        stamp = utcnow().strftime("%Y%m%d")
+        if fmt == ExportFormat.json and shape is service.flatten:
+            body = service.to_json(items)
+        else:
+            headers, rows = shape(items, Lookups(kwargs["session"]))
+            if fmt == ExportFormat.csv:
+                body = service.to_csv(headers, rows, separator.value)
+            elif fmt == ExportFormat.xlsx:
+                body = service.to_xlsx(headers, rows, name)
+            else:
+                body = service.to_json_rows(rows)
+        return Response(
+            body,
+            media_type=service.MEDIA[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt.value}"'},
+        )
+
+    export.__signature__ = inspect.Signature(own + _extra_params(), return_annotation=Response)  # type: ignore[attr-defined]
+    export.__name__ = f"export_{name.replace('-', '_')}"
+    router.add_api_route(
+        f"/{name}.{{format}}",
+        export,
+        methods=["GET"],
+        operation_id=f"exports-{name}",
+        summary=summary,
+        description=doc,
+        response_class=Response,
+        responses={**CONTENT, **responses(401, 403, 404, 422)},
+    )
+
+
+for _name, _fn, _summary in (
+    ("collectivities", list_collectivities, "Export collectivities"),
+    ("needs", list_needs, "Export needs"),
+    ("partnerships", list_partnerships, "Export partnerships"),
+    ("contacts", list_contacts, "Export contacts"),
+    ("tags", list_tags, "Export the theme tree"),
+):
+    _add(_name, _fn, service.flatten, _summary, DOC.format(name=_name))
+
+_add(
+    "partnerships-atlas",
+    list_partnerships,
+    service.atlas_rows,
+    "Export partnerships for the Atlas",
+    "Partnerships in the terms of the Atlas of decentralized cooperation, for the yearly declaration: "
+    "Atlas id, title, French and Lebanese collectivities, year of first signature, theme › sub-theme, "
+    "status (`En cours` / `Terminé`) and end year. Planned partnerships (not signed yet) are left out. "
+    "Same filters as `GET /api/v1/partnerships`.",
+)

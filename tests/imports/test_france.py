@@ -1,0 +1,74 @@
+"""The French reference directory from small files shaped like Etalab's (never the network)."""
+
+import json
+from typing import Any
+
+from typer.testing import CliRunner
+
+from jisr.cli import app
+from tests.imports.conftest import FIXTURES
+
+FILES = ("regions.json", "departements.json", "epci.json", "communes.json")
+
+
+def _files() -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", (name, (FIXTURES / "france" / name).read_bytes())) for name in FILES]
+
+
+def test_france_reference_through_the_api(api: Any) -> None:
+    r = api.post("/api/v1/imports/france-reference", files=_files())
+    assert r.status_code == 202, r.text
+    job = api.get(r.headers["Location"]).json()
+    # 2 régions + 3 départements + 2 EPCI + 4 current communes (the delegated commune and the
+    # municipal arrondissement are not current communes)
+    assert job["status"] == "done" and job["created"] == 11 and job["total"] == 11, job
+    items = {c["code"]: c for c in api.get("/api/v1/collectivities", params={"limit": 500}).json()["items"]}
+    assert "01015" not in items and "69381" not in items
+    amberieu = items["01004"]
+    assert (amberieu["kind"], amberieu["departement"], amberieu["region"], amberieu["population"]) == (
+        "commune",
+        "01",
+        "84",
+        15934,
+    )
+    assert amberieu["external_refs"] == {"siren": "210100046"}
+    assert amberieu["parent_id"] == items["200071371"]["id"]  # its EPCI
+    assert items["69123"]["parent_id"] is None  # in no EPCI of the file
+    assert items["200071371"]["kind"] == "epci" and items["200071371"]["departement"] == "01"
+    assert items["25"]["kind"] == "departement" and items["25"]["region"] == "27"
+    assert items["84"]["kind"] == "region" and items["84"]["population"] == 15934 + 2850 + 522250
+
+    # A coordinator's own additions survive a reload, and a reload changes nothing.
+    api.patch(f"/api/v1/collectivities/{amberieu['id']}", json={"description": "Jumelée avec Jbeil"})
+    again = api.get(api.post("/api/v1/imports/france-reference", files=_files()).headers["Location"]).json()
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 11), again
+    assert api.get(f"/api/v1/collectivities/{amberieu['id']}").json()["description"] == "Jumelée avec Jbeil"
+
+
+def test_france_reference_needs_staff_and_real_files(api: Any) -> None:
+    assert api.post("/api/v1/imports/france-reference", "viewer", files=_files()).status_code == 403
+    r = api.post("/api/v1/imports/france-reference", files=[("files", ("communes.json", b"[]"))])
+    job = api.get(r.headers["Location"]).json()
+    assert job["status"] == "failed" and "regions.json" in job["detail"]
+
+
+def test_cli_imports_a_directory_and_a_file(api: Any, tmp_path: Any) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["import", "france-reference", str(FIXTURES / "france"), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["created"] == 11
+    assert api.get("/api/v1/collectivities").json()["total"] == 0  # dry run
+    result = runner.invoke(app, ["import", "france-reference", str(FIXTURES / "france")])
+    assert result.exit_code == 0 and json.loads(result.output)["committed"] is True
+    assert api.get("/api/v1/collectivities").json()["total"] == 11
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("country;kind;name\nXX;commune;Nowhere\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(bad), "--kind", "collectivities"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output[result.output.index("{") :])
+    assert report["status"] == "rejected" and report["errors"][0]["row"] == 2
+    good = tmp_path / "good.csv"
+    good.write_text("country;kind;name;code\nLB;municipality;Tyr;LB-TYR\n", encoding="utf-8")
+    result = runner.invoke(app, ["import", str(good), "--kind", "collectivities"])
+    assert result.exit_code == 0, result.output
