@@ -1,0 +1,182 @@
+"""Proposals: each side is told when one concerns it; unanswered ones are reminded once, then expire.
+
+A proposal waits for an answer while it is ``proposed``, ``shortlisted`` or ``contacted``. Its clock
+starts when it entered its status (its last transition, else its creation; a run that merely proposes it
+again with a new score does not restart it). After
+``proposal_answer_days`` both sides get one reminder; ``proposal_expiry_grace_days`` after that reminder
+(and never before the answer days plus the grace), it becomes ``expired`` through the matching service,
+so the move is in its history and the next run may propose another candidate.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from jisr.auth.models import Role
+from jisr.auth.service import Principal
+from jisr.collectivities.geography import lebanon
+from jisr.collectivities.models import Collectivity
+from jisr.core.config import get_settings
+from jisr.core.db import utcnow
+from jisr.matching import scoring
+from jisr.matching import service as matching
+from jisr.matching.models import MatchProposal, MatchStatus, MatchTransition
+from jisr.needs.models import Need
+from jisr.notifications.service import _contacts, _first, _when, queue
+from jisr.notifications.templates import pick_language
+from jisr.outbox.models import OutboxItem
+
+log = logging.getLogger("jisr.notifications")
+
+WAITING = (MatchStatus.proposed.value, MatchStatus.shortlisted.value, MatchStatus.contacted.value)
+SYSTEM = Principal(
+    kind="user", id=uuid.UUID(int=0), role=Role.admin, collectivity_id=None, label="jisr (automatic expiry)"
+)
+_LANG_INDEX = {"fr": 0, "en": 1, "ar": 2}
+
+
+def _name(c: Collectivity, lang: str) -> str:
+    return c.name_ar if lang == "ar" and c.name_ar else c.name
+
+
+def _sides(session: Session, p: MatchProposal) -> list[tuple[Collectivity, Collectivity]]:
+    """(recipient collectivity, the other side) for the Lebanese side and every French member."""
+    lebanese = session.get(Collectivity, p.lebanese_collectivity_id)
+    french = [session.get(Collectivity, uuid.UUID(f)) for f in (p.french_collectivity_ids or [])]
+    french = [f for f in french if f is not None] or [session.get(Collectivity, p.french_collectivity_id)]
+    if lebanese is None:
+        return []
+    lead = french[0]
+    out: list[tuple[Collectivity, Collectivity]] = []
+    if lead is not None:
+        out.append((lebanese, lead))
+    out += [(f, lebanese) for f in french if f is not None]
+    return out
+
+
+def _reasons(session: Session, p: MatchProposal, lang: str) -> str:
+    labels = matching._tag_labels(session)
+    govs = {g.code: (g.name_fr, g.name_en, g.name_ar) for g in lebanon().values()}
+    sentences = [scoring.render(r, labels, govs)[_LANG_INDEX[lang]] for r in p.reasons]
+    return " ; ".join(s for s in sentences if s) if lang == "fr" else "; ".join(s for s in sentences if s)
+
+
+def _tell(session: Session, p: MatchProposal, *, template: str, key: str, deadline: datetime) -> int:
+    need = session.get(Need, p.need_id)
+    base = get_settings().public_url.rstrip("/")
+    queued = 0
+    for me, other in _sides(session, p):
+        for contact in _contacts(session, me.id):
+            lang = pick_language(_first(contact.languages), _first(me.languages))
+            queue(
+                session,
+                to=str(contact.email),
+                lang=lang,
+                template=template,
+                values={
+                    "collectivity": _name(me, lang),
+                    "other": _name(other, lang),
+                    "need": need.title if need else "",
+                    "reasons": _reasons(session, p, lang),
+                    "deadline": _when(deadline),
+                },
+                key=key,
+                link=f"{base}/matches/{p.id}",
+            )
+            queued += 1
+    return queued
+
+
+def _since(session: Session, p: MatchProposal) -> datetime:
+    """When the proposal entered its current status."""
+    last = session.exec(select(func.max(MatchTransition.at)).where(MatchTransition.proposal_id == p.id)).first()
+    return max(p.created_at, last) if last is not None else p.created_at
+
+
+def _stint(since: datetime) -> str:
+    return since.isoformat()
+
+
+def notify_new(session: Session, *, run_id: uuid.UUID) -> int:
+    """Tell both sides of each waiting proposal of a run (once per proposal and stint: a proposal the
+    run left unchanged is not announced twice)."""
+    days = get_settings().proposal_answer_days
+    rows = session.exec(
+        select(MatchProposal).where(MatchProposal.run_id == run_id, col(MatchProposal.status).in_(WAITING))
+    )
+    queued = 0
+    for p in rows:
+        since = _since(session, p)
+        queued += _tell(
+            session,
+            p,
+            template="proposal_new",
+            key=f"proposal:{p.id}:{_stint(since)}",
+            deadline=since + timedelta(days=days),
+        )
+    return queued
+
+
+@dataclass
+class ExpiryStats:
+    reminded: int = 0
+    expired: int = 0
+
+
+def remind_and_expire(session: Session, *, now: datetime | None = None) -> ExpiryStats:
+    """The worker's pass over unanswered proposals (``now``: the clock, for tests). Flushes, never commits."""
+    now = now or utcnow()
+    settings = get_settings()
+    answer = timedelta(days=settings.proposal_answer_days)
+    grace = timedelta(days=settings.proposal_expiry_grace_days)
+    stats = ExpiryStats()
+    due = session.exec(
+        select(MatchProposal)
+        .where(col(MatchProposal.status).in_(WAITING), col(MatchProposal.created_at) <= now - answer)
+        .order_by(col(MatchProposal.created_at))
+    )
+    for p in list(due):
+        since = _since(session, p)
+        if now < since + answer:
+            continue
+        prefix = f"email:proposal-reminder:{p.id}:{_stint(since)}:"
+        reminded_at = session.exec(
+            select(OutboxItem.created_at).where(col(OutboxItem.idempotency_key).startswith(prefix)).limit(1)
+        ).first()
+        if reminded_at is None:
+            queued = _tell(
+                session,
+                p,
+                template="proposal_reminder",
+                key=f"proposal-reminder:{p.id}:{_stint(since)}",
+                deadline=max(now, since + answer) + grace,
+            )
+            if queued:
+                stats.reminded += 1
+                continue
+            reminded_at = since + answer  # nobody to remind: the grace still applies
+        if now >= since + answer + grace and now >= reminded_at + grace:
+            days = settings.proposal_answer_days
+            note = f"Not answered within {days} days, reminded once: expired automatically."
+            matching.transition(session, p, to=MatchStatus.expired, note=note, actor=SYSTEM, if_match=None)
+            stats.expired += 1
+    session.flush()
+    return stats
+
+
+def run_due(*, now: datetime | None = None) -> ExpiryStats:
+    """One worker pass in its own transaction (``jisr worker`` calls it before sending the outbox)."""
+    from jisr.core.db import new_session
+
+    try:
+        with new_session() as session:
+            stats = remind_and_expire(session, now=now)
+            session.commit()
+    except Exception:  # the worker goes on sending the outbox; the next pass tries again
+        log.exception("reminders and expiry of proposals failed")
+        return ExpiryStats()
+    return stats
