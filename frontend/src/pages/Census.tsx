@@ -1,0 +1,106 @@
+import { useState, type FormEvent } from "react";
+import { api, unwrap } from "../api/client";
+import type { components } from "../api/schema";
+import { Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
+import { useAsync } from "../hooks";
+import { LANGS, useI18n } from "../i18n";
+import { Link, navigate } from "../router";
+import { useQueryState, useTitle } from "./common";
+
+type Lang = components["schemas"]["Language"];
+const LIMIT = 25;
+
+/** Census campaigns: list, create. Each campaign has its page (progress, invitations, responses). */
+export default function Census() {
+  const { t, date } = useI18n();
+  useTitle(t("nav.census"));
+  const [f, set] = useQueryState(["offset"] as const);
+  const offset = Number(f.offset) || 0;
+  const list = useAsync(
+    (signal) =>
+      unwrap(api.GET("/api/v1/census/campaigns", { params: { query: { limit: LIMIT, offset, sort: "-created_at" } }, signal })),
+    [offset],
+  );
+  return (
+    <>
+      <PageHeader title={t("nav.census")}>
+        <p className="muted">{t("census.intro")}</p>
+      </PageHeader>
+      <NewCampaign />
+      <section aria-labelledby="campaigns">
+        <h2 id="campaigns">{t("census.campaigns")}</h2>
+        <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("census.noCampaigns")}>
+          {(page) => (
+            <>
+              <ul className="list card">
+                {page.items.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/census/campaigns/${c.id}`}>{c.title}</Link>{" "}
+                    <Badge tone={c.is_open ? "good" : "muted"}>{c.is_open ? t("census.open") : t("census.closed")}</Badge>{" "}
+                    <small className="muted">{t("census.closesOn", { date: date(c.closes_at) })}</small>
+                  </li>
+                ))}
+              </ul>
+              <Pagination total={page.total} limit={LIMIT} offset={offset} onChange={(o) => set({ offset: o })} />
+            </>
+          )}
+        </Async>
+      </section>
+    </>
+  );
+}
+
+function NewCampaign() {
+  const { t } = useI18n();
+  const [title, setTitle] = useState("");
+  const [description, setDescription] = useState("");
+  const [languages, setLanguages] = useState<Lang[]>(["ar", "fr", "en"]);
+  const [closes, setCloses] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const c = await unwrap(
+        api.POST("/api/v1/census/campaigns", {
+          body: { title, description, languages, closes_at: new Date(`${closes}T23:59:00`).toISOString() },
+        }),
+      );
+      navigate(`/census/campaigns/${c.id}`);
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+    }
+  };
+  return (
+    <details className="card">
+      <summary>{t("census.newCampaign")}</summary>
+      <form className="form" onSubmit={submit}>
+        <ErrorBox error={error} />
+        <Field label={t("field.title")}>{(p) => <input {...p} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
+        <Field label={t("field.description")}>
+          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
+        </Field>
+        <fieldset>
+          <legend>{t("census.languages")}</legend>
+          {LANGS.map((l) => (
+            <label key={l.code} className="check" style={{ marginInlineEnd: "1rem" }}>
+              <input
+                type="checkbox"
+                checked={languages.includes(l.code)}
+                onChange={(e) => setLanguages((ls) => (e.target.checked ? [...ls, l.code] : ls.filter((x) => x !== l.code)))}
+              />{" "}
+              {l.label}
+            </label>
+          ))}
+        </fieldset>
+        <Field label={t("census.closes")}>{(p) => <input {...p} type="date" required value={closes} onChange={(e) => setCloses(e.target.value)} />}</Field>
+        <button type="submit" className="btn btn-primary" disabled={busy || !title.trim() || !closes || languages.length === 0}>
+          {t("census.createCampaign")}
+        </button>
+      </form>
+    </details>
+  );
+}

@@ -1,0 +1,170 @@
+import { useEffect, useState } from "react";
+import { api, unwrap } from "../api/client";
+import { collectivityName } from "../components/CollectivityPicker";
+import { TagSelect } from "../components/TagPicker";
+import { Async, Field, PageHeader, Pagination } from "../components/ui";
+import { rememberCollectivity, useAsync, useDebounced, useGovernorates } from "../hooks";
+import { nameOf, useI18n, type MessageKey } from "../i18n";
+import { Link } from "../router";
+import { useQueryState, useTitle } from "./common";
+
+export const KINDS: Record<"FR" | "LB", string[]> = {
+  FR: ["commune", "epci", "departement", "region", "other"],
+  LB: ["municipality", "union_of_municipalities", "other"],
+};
+const ALL_KINDS = ["commune", "epci", "departement", "region", "municipality", "union_of_municipalities", "other"];
+const LIMIT = 25;
+const KEYS = ["q", "country", "kind", "governorate", "tag", "sort", "offset"] as const;
+
+export default function Directory() {
+  const { t, tv, num, lang } = useI18n();
+  useTitle(t("nav.directory"));
+  const [f, set] = useQueryState(KEYS);
+  const govs = useGovernorates();
+  const [text, setText] = useState(f.q);
+  const q = useDebounced(text, 300);
+  useEffect(() => {
+    if (q !== f.q) set({ q });
+  }, [q]);
+  const offset = Number(f.offset) || 0;
+  const country = f.country === "FR" || f.country === "LB" ? f.country : undefined;
+
+  const list = useAsync(
+    async (signal) => {
+      const page = await unwrap(
+        api.GET("/api/v1/collectivities", {
+          params: {
+            query: {
+              q: f.q || undefined,
+              country,
+              kind: (f.kind || undefined) as never,
+              governorate: f.governorate || undefined,
+              tag: f.tag || undefined,
+              sort: f.sort || "name",
+              limit: LIMIT,
+              offset,
+            },
+          },
+          signal,
+        }),
+      );
+      page.items.forEach(rememberCollectivity);
+      return page;
+    },
+    [f.q, country, f.kind, f.governorate, f.tag, f.sort, offset],
+  );
+  const govName = (code: string | null | undefined) => {
+    const g = govs.data?.find((x) => x.code === code);
+    return g ? nameOf(g, lang) : code ?? "";
+  };
+
+  return (
+    <>
+      <PageHeader title={t("nav.directory")}>
+        <p className="muted">{t("dir.intro")}</p>
+      </PageHeader>
+      <form className="filters" role="search" aria-label={t("dir.filters")} onSubmit={(e) => e.preventDefault()}>
+        <Field label={t("dir.search")} hint={t("dir.searchHint")}>
+          {(p) => <input {...p} type="search" value={text} onChange={(e) => setText(e.target.value)} />}
+        </Field>
+        <Field label={t("field.country")}>
+          {(p) => (
+            <select {...p} value={f.country} onChange={(e) => set({ country: e.target.value, kind: null, governorate: null })}>
+              <option value="">{t("filter.all")}</option>
+              <option value="LB">{t("country.LB")}</option>
+              <option value="FR">{t("country.FR")}</option>
+            </select>
+          )}
+        </Field>
+        <Field label={t("field.kind")}>
+          {(p) => (
+            <select {...p} value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
+              <option value="">{t("filter.all")}</option>
+              {(country ? KINDS[country] : ALL_KINDS).map((k) => (
+                <option key={k} value={k}>
+                  {tv("kind", k)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {country !== "FR" && (
+          <Field label={t("field.governorate")}>
+            {(p) => (
+              <select {...p} value={f.governorate} onChange={(e) => set({ governorate: e.target.value })}>
+                <option value="">{t("filter.all")}</option>
+                {(govs.data ?? []).map((g) => (
+                  <option key={g.code} value={g.code}>
+                    {nameOf(g, lang)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
+        <Field label={t("field.theme")}>
+          {(p) => <TagSelect id={p.id} value={f.tag} onChange={(slug) => set({ tag: slug })} allLabel={t("filter.all")} />}
+        </Field>
+        <Field label={t("filter.sort")}>
+          {(p) => (
+            <select {...p} value={f.sort || "name"} onChange={(e) => set({ sort: e.target.value })}>
+              <option value="name">{t("sort.name")}</option>
+              <option value="-population">{t("sort.population")}</option>
+              <option value="-updated_at">{t("sort.updated")}</option>
+            </select>
+          )}
+        </Field>
+      </form>
+      <div aria-live="polite" className="result-count">
+        {list.data && t("dir.count", { n: num(list.data.total) })}
+        {list.loading && list.data && <span className="muted"> · {t("state.loading")}</span>}
+      </div>
+      <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("dir.empty")}>
+        {(page) => (
+          <>
+            <div className="table-wrap">
+              <table className="table">
+                <caption className="visually-hidden">{t("nav.directory")}</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">{t("field.name")}</th>
+                    <th scope="col">{t("field.kind")}</th>
+                    <th scope="col">{t("field.place")}</th>
+                    <th scope="col" className="num">
+                      {t("field.population")}
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((c) => (
+                    <tr key={c.id}>
+                      <td>
+                        <Link to={`/collectivities/${c.id}`}>{collectivityName(c, lang)}</Link>
+                        {lang !== "ar" && c.name_ar && (
+                          <span className="muted alt-name" lang="ar" dir="rtl">
+                            {c.name_ar}
+                          </span>
+                        )}
+                        {lang === "ar" && c.name_ar && (
+                          <span className="muted alt-name" lang="fr" dir="ltr">
+                            {c.name}
+                          </span>
+                        )}
+                      </td>
+                      <td>
+                        {t(`country.${c.country}` as MessageKey)} · {tv("kind", c.kind)}
+                      </td>
+                      <td>{c.country === "LB" ? [govName(c.governorate), c.district].filter(Boolean).join(" · ") : c.departement ? t("dir.departement", { code: c.departement }) : "—"}</td>
+                      <td className="num">{num(c.population)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <Pagination total={page.total} limit={LIMIT} offset={offset} onChange={(o) => set({ offset: o })} />
+          </>
+        )}
+      </Async>
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+import { useEffect } from "react";
+import { navigate, useLocation, withQuery } from "../router";
+
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Jisr`;
+  }, [title]);
+}
+
+/** Filters kept in the URL query (so reload, back and shared links keep them). */
+export function useQueryState<K extends string>(keys: readonly K[]): [Record<K, string>, (patch: Partial<Record<K, string | number | null>>) => void] {
+  const { path, query } = useLocation();
+  const values = Object.fromEntries(keys.map((k) => [k, query.get(k) ?? ""])) as Record<K, string>;
+  const set = (patch: Partial<Record<K, string | number | null>>) => {
+    // Read the live URL, not this render's copy: two quick changes must not undo each other.
+    const live = new URLSearchParams(window.location.search);
+    const current = Object.fromEntries(keys.map((k) => [k, live.get(k) ?? ""]));
+    const next: Record<string, string | number | null | undefined> = { ...current, ...patch };
+    // Changing a filter goes back to the first page.
+    if (!("offset" in patch)) delete next.offset;
+    navigate(withQuery(window.location.pathname || path, next), { replace: true });
+  };
+  return [values, set];
+}

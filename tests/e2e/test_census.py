@@ -1,0 +1,94 @@
+"""The census: a coordinator's campaign, the public form filled in Arabic on a phone without an
+account, and the answer waiting for review."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import shot, sign_in
+from tests.e2e.test_app import api_token
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def invitation(server: dict[str, Any]) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {api_token(server)}"}
+    with httpx.Client(base_url=server["base"], headers=headers) as client:
+        campaign = client.post(
+            "/api/v1/census/campaigns",
+            json={
+                "title": "Recensement 2026",
+                "languages": ["ar", "fr", "en"],
+                "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            },
+        ).raise_for_status()
+        issued = client.post(
+            f"/api/v1/census/campaigns/{campaign.json()['id']}/invitations",
+            json={"collectivity_ids": [server["ids"]["Saïda"]]},
+        ).raise_for_status()
+    item = issued.json()["items"][0]
+    return {"campaign_id": campaign.json()["id"], "token": item["token"], "url": item["url"]}
+
+
+def test_census_form_in_arabic_then_review(browser, server, invitation):
+    assert invitation["url"] == f"{server['base']}/census/{invitation['token']}"
+    phone = browser.new_context(
+        base_url=server["base"], viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="ar-LB"
+    )
+    form = phone.new_page()
+    form.goto(f"/census/{invitation['token']}?lang=ar")
+    html = form.locator("html")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(form.get_by_role("heading", name="استبيان احتياجات السلطات المحلية اللبنانية")).to_be_visible()
+    expect(form.get_by_text("صيدا", exact=True)).to_be_visible()
+    form.get_by_label("الاسم الكامل").fill("محمد السعودي")
+    form.get_by_label("الصفة").fill("رئيس البلدية")
+    form.get_by_label("رقم الهاتف").fill("+961 7 123 456")
+    form.get_by_role("checkbox", name="البيئة والمناخ والطاقة").first.check()
+    form.get_by_role("button", name="إضافة حاجة").click()
+    form.get_by_label("عنوان الحاجة").fill("محطة معالجة النفايات الصلبة")
+    form.get_by_label("الوصف").fill("فرز النفايات وإعادة تدويرها لسكان المدينة")
+    form.get_by_role("group", name="المواضيع").get_by_role("checkbox", name="إدارة النفايات").check()
+    form.get_by_label("الأولوية").select_option("high")
+    form.get_by_label("الميزانية التقديرية (باليورو)").fill("250000")
+    form.get_by_role("radio", name="نعم").check()
+    form.get_by_label("السلطة المحلية الفرنسية الشريكة").fill("Nantes")
+    form.get_by_label("منذ سنة").fill("2009")
+    shot(form, "census-form-ar-phone")
+    form.get_by_role("button", name="إرسال").click()
+    expect(form.get_by_text("شكراً، تمّ تسجيل إجاباتكم.")).to_be_visible()
+    # Fits a phone: nothing wider than the screen.
+    assert form.evaluate("document.documentElement.scrollWidth") <= 390
+    # Sending again updates the same answer (the need keeps its id).
+    form.get_by_label("الصفة").fill("رئيس بلدية صيدا")
+    form.get_by_role("button", name="إرسال").click()
+    expect(form.get_by_text("شكراً، تمّ تسجيل إجاباتكم.")).to_be_visible()
+    phone.close()
+
+    page = browser.new_page(base_url=server["base"], viewport={"width": 1280, "height": 900})
+    try:
+        sign_in(page, server)
+        page.goto(f"/census/campaigns/{invitation['campaign_id']}")
+        expect(page.get_by_role("heading", name="Recensement 2026")).to_be_visible()
+        expect(page.get_by_role("row", name="Liban-Sud 1 1 1 0")).to_be_visible()
+        shot(page, "census-progress")
+        page.get_by_role("link", name="Réponses à examiner").click()
+        page.get_by_role("link", name="Saïda").click()
+        expect(page.get_by_text("محمد السعودي")).to_be_visible()
+        expect(page.get_by_text("رئيس بلدية صيدا")).to_be_visible()
+        need = page.get_by_role("link", name="محطة معالجة النفايات الصلبة")
+        expect(need).to_have_count(1)
+        expect(page.get_by_text("Brouillon", exact=True)).to_be_visible()
+        shot(page, "census-review")
+        page.get_by_role("button", name="Valider la réponse").click()
+        expect(page.get_by_role("status").filter(has_text="Validée par")).to_be_visible()
+        expect(page.get_by_text("1 partenariat(s) en sommeil créé(s) à la validation.")).to_be_visible()
+        # The need is open now, with the census as its source.
+        page.goto("/needs?status=open&q=معالجة")
+        expect(page.get_by_role("link", name="محطة معالجة النفايات الصلبة")).to_be_visible()
+    finally:
+        page.close()
