@@ -19,25 +19,26 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund
 	touch $@
 
-frontend: frontend/node_modules/.installed
-	cd frontend && npm run build
+frontend: frontend/node_modules/.installed  ## build the web app into frontend/dist (served by `jisr serve`)
+	cd frontend && npm run build && npm run --silent size
 
 run: install frontend  ## install, migrate, load demo data once, serve at http://127.0.0.1:8000
 	$(BIN)/jisr migrate
 	$(BIN)/jisr seed --demo
 	$(BIN)/jisr serve
 
-test: install  ## the whole suite on SQLite
+test: install frontend chromium  ## the whole suite on SQLite: Vitest, then pytest (API and browser tests)
+	cd frontend && npm test
 	$(BIN)/pytest
 
-test-pg: install  ## the same suite on PostgreSQL (creates and drops a database of its own)
-	JISR_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest
+test-pg: install  ## the same suite on PostgreSQL (creates and drops a database of its own); browser tests run in `make test`
+	JISR_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -m "not e2e"
 
-chromium:
+chromium:  ## Debian's Chromium for the browser tests (Playwright cannot download its own here)
 	@test -x $(CHROMIUM) || (apt-get update -qq && apt-get install -y -qq chromium)
 
-e2e: install frontend chromium  ## browser tests of the built SPA in Debian's Chromium
-	JISR_E2E=1 $(BIN)/pytest -m e2e tests/e2e
+e2e: install frontend chromium  ## only the browser tests of the built SPA in Debian's Chromium
+	$(BIN)/pytest -m e2e tests/e2e
 
 lint: install
 	$(BIN)/ruff check backend tests benchmarks

@@ -70,12 +70,11 @@ def database() -> Iterator[str]:
 def _wipe() -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     engine = get_engine()
+    # Children first; foreign keys stay enforced. DELETE, not TRUNCATE, on PostgreSQL too: on these small
+    # tables TRUNCATE costs ~190 ms a test against ~8 ms (measured with 29 tables).
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-        else:  # children first; foreign keys stay enforced
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture(autouse=True)

@@ -97,3 +97,9 @@ def openapi(output: Path = ROOT / "openapi" / "openapi.json") -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(api.openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+# `jisr import …` and `jisr worker` (bulk imports, outbox deliveries).
+from jisr.imports.cli import register as _register_import_commands  # noqa: E402
+
+_register_import_commands(app)

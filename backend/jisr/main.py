@@ -13,9 +13,13 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import Scope
 
 from jisr import __version__
 from jisr.auth.routes import router as auth_router
+from jisr.census.routes import router as census_router
 from jisr.collectivities.routes import router as collectivities_router
 from jisr.contacts.routes import router as contacts_router
 from jisr.core.bootstrap import bootstrap
@@ -23,9 +27,17 @@ from jisr.core.config import get_settings
 from jisr.core.db import get_engine, new_session
 from jisr.core.errors import Problem, install_handlers, problem_response
 from jisr.core.limits import BodyLimitMiddleware
+from jisr.events.routes import router as events_router
+from jisr.exports.routes import router as exports_router
+from jisr.imports.routes import router as imports_router
+from jisr.matching.routes import meetings_router
+from jisr.matching.routes import router as matching_router
 from jisr.needs.routes import router as needs_router
+from jisr.notifications.routes import router as outbox_router
 from jisr.partnerships.routes import router as partnerships_router
+from jisr.sync.routes import router as sync_router
 from jisr.tags.routes import router as tags_router
+from jisr.webhooks.routes import router as webhooks_router
 
 log = logging.getLogger("jisr")
 
@@ -51,6 +63,31 @@ def _static_dir() -> Path | None:
         if candidate is not None and (candidate / "index.html").is_file():
             return candidate
     return None
+
+
+class SpaStaticFiles(StaticFiles):
+    """The built web app. A path that is no file (a client-side route such as /needs/42) gets
+    index.html, so reloading any screen works; paths of the API and of operations stay 404
+    (problem+json), and so do missing files with an extension (a stale /assets/x.js)."""
+
+    RESERVED = frozenset({"api", "openapi.json", "docs", "healthz", "readyz"})
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        first = path.strip("/").split("/", 1)[0]
+        if first in self.RESERVED:
+            raise StarletteHTTPException(status_code=404)
+        try:
+            response = await super().get_response(path, scope)
+        except StarletteHTTPException as exc:
+            last = path.rstrip("/").rsplit("/", 1)[-1]
+            if exc.status_code != 404 or "." in last:
+                raise
+            response = await super().get_response("index.html", scope)
+        if response.media_type == "text/html":
+            response.headers["Cache-Control"] = "no-cache"
+        elif first == "assets":  # file names carry a content hash
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
 
 @asynccontextmanager
@@ -85,7 +122,23 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location"],
         )
-    for router in (auth_router, tags_router, collectivities_router, contacts_router, needs_router, partnerships_router):
+    for router in (
+        auth_router,
+        tags_router,
+        collectivities_router,
+        contacts_router,
+        needs_router,
+        partnerships_router,
+        events_router,
+        census_router,
+        matching_router,
+        meetings_router,
+        imports_router,
+        exports_router,
+        sync_router,
+        webhooks_router,
+        outbox_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], operation_id="operations-healthz", summary="Process is up")
@@ -129,7 +182,7 @@ def create_app() -> FastAPI:
 
     static = _static_dir()
     if static is not None:
-        app.mount("/", StaticFiles(directory=static, html=True), name="spa")
+        app.mount("/", SpaStaticFiles(directory=static, html=True), name="spa")
     return app
 
 

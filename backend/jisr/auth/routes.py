@@ -22,7 +22,7 @@ from jisr.auth.models import (
     UserPublic,
     UserUpdate,
 )
-from jisr.core.crud import save_changes, set_etag
+from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import AppError, Invalid, responses
 from jisr.core.pagination import ListParamsDep, SearchQ
@@ -236,8 +236,7 @@ def update_client(
     if_match: IfMatch = None,
 ) -> ApiClientPublic:
     client = service.get_client(session, client_id)
-    changes = changes_of(data)
-    save_changes(session, client, changes, if_match=if_match)
+    service.update_client(session, client, changes=changes_of(data), if_match=if_match)
     session.commit()
     set_etag(response, client)
     return ApiClientPublic.model_validate(client)

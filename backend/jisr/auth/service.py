@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, inspect
 from sqlmodel import Session, col, select
 
 from jisr.auth.models import (
@@ -139,17 +139,25 @@ def principal_from_token(session: Session, token: str) -> Principal:
 # --- users -------------------------------------------------------------------------------
 
 
-def _check_member_binding(role: Role, collectivity_id: uuid.UUID | None) -> None:
+def _check_member_binding(session: Session, role: Role, collectivity_id: uuid.UUID | None) -> None:
     if role == Role.member and collectivity_id is None:
         raise Invalid(
             "A member must be bound to a collectivity.",
             errors=[{"loc": ["body", "collectivity_id"], "msg": "required for role member"}],
         )
+    if collectivity_id is not None:
+        # auth sits below collectivities: look the row up through the foreign key, not that domain's service.
+        target = next(iter(inspect(User).columns["collectivity_id"].foreign_keys)).column
+        if session.execute(select(target).where(target == collectivity_id)).first() is None:
+            raise Invalid(
+                f"No collectivity with id {collectivity_id}.",
+                errors=[{"loc": ["body", "collectivity_id"], "msg": "unknown collectivity"}],
+            )
 
 
 def create_user(session: Session, *, data: UserCreate) -> User:
     email = data.email.strip().lower()
-    _check_member_binding(data.role, data.collectivity_id)
+    _check_member_binding(session, data.role, data.collectivity_id)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(f"A user with e-mail {email} already exists.")
     user = User(
@@ -167,7 +175,10 @@ def list_users(session: Session, *, params: ListParams, role: Role | None, q: st
     if role:
         stmt = stmt.where(User.role == role)
     if q:
-        stmt = stmt.where(func.lower(User.email).contains(q.lower()) | func.lower(User.full_name).contains(q.lower()))
+        stmt = stmt.where(
+            func.lower(User.email).contains(q.lower(), autoescape=True)
+            | func.lower(User.full_name).contains(q.lower(), autoescape=True)
+        )
     return paginate(
         session,
         stmt,
@@ -195,7 +206,9 @@ def update_user(session: Session, user: User, *, changes: dict[str, Any], if_mat
     demoted = changes.get("role", Role.admin) != Role.admin or changes.get("is_active") is False
     if user.role == Role.admin and demoted and _admins_left_without(session, user) == 0:
         raise Conflict("This is the last active admin: name another admin first.")
-    _check_member_binding(Role(changes.get("role", user.role)), changes.get("collectivity_id", user.collectivity_id))
+    _check_member_binding(
+        session, Role(changes.get("role", user.role)), changes.get("collectivity_id", user.collectivity_id)
+    )
     return save_changes(session, user, changes, if_match=if_match)
 
 
@@ -219,7 +232,7 @@ def ensure_admin(session: Session, *, email: str, password: str) -> User | None:
 
 
 def create_client(session: Session, *, data: ApiClientCreate) -> tuple[ApiClient, str]:
-    _check_member_binding(data.role, data.collectivity_id)
+    _check_member_binding(session, data.role, data.collectivity_id)
     secret = security.new_secret()
     client = ApiClient(
         **data.model_dump(), client_id=f"jisr_{security.new_secret(12)}", secret_hash=security.hash_secret(secret)
@@ -227,6 +240,13 @@ def create_client(session: Session, *, data: ApiClientCreate) -> tuple[ApiClient
     session.add(client)
     session.flush()
     return client, secret
+
+
+def update_client(session: Session, client: ApiClient, *, changes: dict[str, Any], if_match: str | None) -> ApiClient:
+    _check_member_binding(
+        session, Role(changes.get("role", client.role)), changes.get("collectivity_id", client.collectivity_id)
+    )
+    return save_changes(session, client, changes, if_match=if_match)
 
 
 def rotate_client_secret(session: Session, client: ApiClient) -> str:

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import StringConstraints
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from jisr.auth.models import Language
@@ -64,7 +64,7 @@ class CollectivityBase(SQLModel):
     population: int | None = Field(default=None, ge=0, le=100_000_000)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    website: str | None = Field(default=None, max_length=300, regex=r"^https?://\S+$")
+    website: str | None = Field(default=None, max_length=300, schema_extra={"pattern": r"^https?://\S+$"})
     languages: list[Language] = Field(default_factory=list, max_length=3, sa_type=JSON)
     description: str = Field(default="", max_length=5000)
     capacity: Capacity | None = Field(
@@ -80,7 +80,16 @@ class CollectivityBase(SQLModel):
 
 class Collectivity(Entity, CollectivityBase, table=True):
     __tablename__ = "collectivities"
-    __table_args__ = (UniqueConstraint("country", "kind", "code"),)
+    __table_args__ = (
+        UniqueConstraint("country", "kind", "code"),
+        # `q` is a LIKE '%word%' on search_text: a trigram index on PostgreSQL (migration 0005).
+        Index(
+            "ix_collectivities_search_text_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
+    )
     search_text: str = Field(default="", max_length=4000)
 
 

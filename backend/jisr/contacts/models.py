@@ -1,7 +1,6 @@
 """Contacts: people at a collectivity. Personal data: staff only."""
 
 import uuid
-from datetime import datetime
 
 from pydantic import EmailStr
 from sqlalchemy import JSON
@@ -9,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime
-from jisr.core.models import Entity, PublicMeta, partial_model
+from jisr.core.models import AwareUTC, Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
 
@@ -18,9 +17,9 @@ class ContactBase(SQLModel):
     full_name: str = Field(min_length=1, max_length=200)
     role: str = Field(default="", max_length=100, description="Mayor, elected official, staff…")
     email: EmailStr | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=40, regex=r"^\+?[0-9 ().-]{4,40}$")
+    phone: str | None = Field(default=None, max_length=40, schema_extra={"pattern": r"^\+?[0-9 ().-]{4,40}$"})
     languages: list[Language] = Field(default_factory=list, max_length=3, sa_type=JSON)
-    consent_at: datetime | None = Field(
+    consent_at: AwareUTC | None = Field(
         default=None, sa_type=UTCDateTime, description="When the person agreed to be listed."
     )
     active: bool = True

@@ -23,6 +23,22 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = 60
     max_body_bytes: int = 5 * 1024 * 1024
     max_import_bytes: int = 200 * 1024 * 1024
+    # Imports above this size run as a background job (202 + GET /api/v1/imports/{id}).
+    import_job_threshold_bytes: int = 2 * 1024 * 1024
+    # The delta-sync cursor trails the present by this much, so writes still in flight are not skipped.
+    changes_settle_seconds: int = 30
+    webhook_timeout_seconds: float = 10.0
+    # E-mail (notifications). With no SMTP host, e-mails wait in the outbox as `pending`.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 20.0
+    mail_from: str = "Jisr <no-reply@jisr.invalid>"
+    # Proposals: unanswered after this many days, both sides are reminded once; after the grace, it expires.
+    proposal_answer_days: int = 14
+    proposal_expiry_grace_days: int = 3
     login_max_failures: int = 5
     login_max_failures_per_address: int = 30
     login_lockout_minutes: int = 15

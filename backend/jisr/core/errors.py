@@ -7,8 +7,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 log = logging.getLogger("jisr")
 
@@ -117,6 +118,20 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods some API route takes on this path (the SPA mount takes any path: it does not count)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {"type": "http", "path": request.url.path, "root_path": "", "method": method, "headers": []}
+        routes = (r for r in request.app.router.routes if not isinstance(r, Mount))
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            allowed.append(method)
+    return allowed
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -128,14 +143,37 @@ def install_handlers(app: FastAPI) -> None:
         return problem_response(422, "The request is not valid: see errors.", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 400:
+            # The framework's 400s all mean "the body cannot be read" (not UTF-8, broken multipart):
+            # invalid input, which this API answers with 422 everywhere.
+            msg = detail or "cannot be read"
+            return problem_response(
+                422, f"The request body cannot be read: {msg}.", errors=[{"loc": ["body"], "msg": msg}]
+            )
+        status = exc.status_code
+        if status in (404, 405):
+            # Starlette names only the first route on the path in Allow (RFC 9110 wants every method), and
+            # with the web app mounted at "/" a wrong method on an API path reaches the mount and comes back 404.
+            allowed = _allowed_methods(request)
+            if allowed and request.method not in allowed:
+                status, detail = 405, None
+                headers["Allow"] = ", ".join(allowed)
+        return problem_response(status, detail, headers=headers or None)
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
         return problem_response(409, "This change conflicts with existing data (a duplicate or a record still in use).")
+
+    @app.exception_handler(DataError)
+    async def data_error(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses although it passed validation: a NUL character in a text
+        # (PostgreSQL only), a number out of the column's range. The client's input, not our fault.
+        log.info("data error: %s", exc.orig)
+        return problem_response(422, "A value cannot be stored as given (for example, it contains a NUL character).")
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

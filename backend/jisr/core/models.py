@@ -2,13 +2,25 @@
 
 import uuid
 from copy import copy
-from datetime import datetime
-from typing import Any, ClassVar, Optional
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Optional
 
-from pydantic import create_model, model_validator
+from pydantic import AfterValidator, AwareDatetime, create_model, model_validator
 from sqlmodel import Field, SQLModel
 
 from jisr.core.db import UTCDateTime, utcnow
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+01:00 is before the first representable instant
+        raise ValueError("date out of range") from exc
+
+
+AwareUTC = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+"""An instant given by a client: the offset is required (a naive time is ambiguous: 422, not a 500 at
+flush time), and the value is kept and answered in UTC."""
 
 
 class Entity(SQLModel):

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from jisr.core.errors import Invalid
+from jisr.core.models import AwareUTC
 from jisr.core.text import fold
 
 T = TypeVar("T")
@@ -21,6 +22,9 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+MAX_OFFSET = 1_000_000_000  # far beyond any table here, and within every database's integer range
+
+
 class ListParams(BaseModel):
     limit: int = 50
     offset: int = 0
@@ -30,7 +34,7 @@ class ListParams(BaseModel):
 
 def list_params(
     limit: Annotated[int, Query(ge=0, le=500, description="Page size (at most 500).")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
     sort: Annotated[
         str | None,
         Query(
@@ -39,7 +43,8 @@ def list_params(
         ),
     ] = None,
     updated_since: Annotated[
-        datetime | None, Query(description="Only rows changed at or after this instant (ISO 8601).")
+        AwareUTC | None,
+        Query(description="Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`)."),
     ] = None,
 ) -> ListParams:
     return ListParams(limit=limit, offset=offset, sort=sort, updated_since=updated_since)
@@ -60,7 +65,6 @@ def paginate(
     """Apply ``updated_since``, ``sort``, ``limit`` and ``offset``; return rows and total."""
     if params.updated_since is not None:
         stmt = stmt.where(model.updated_at >= params.updated_since)
-    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
     order = []
     for raw in (params.sort or default).split(","):
         key = raw.strip()
@@ -75,8 +79,11 @@ def paginate(
         column = sortable[name]
         order.append(column.desc() if desc else column.asc())
     order.append(model.id.asc())
-    rows = session.exec(stmt.order_by(*order).limit(params.limit).offset(params.offset)).all()
-    return list(rows), int(total)
+    rows = list(session.exec(stmt.order_by(*order).limit(params.limit).offset(params.offset)).all())
+    if 0 < len(rows) < params.limit or (not rows and params.offset == 0 and params.limit > 0):
+        return rows, params.offset + len(rows)  # a short page is the last one: its end is the total
+    total = session.exec(select(func.count()).select_from(stmt.order_by(None).subquery())).one()
+    return rows, int(total)
 
 
 SearchQ = Annotated[

@@ -47,7 +47,7 @@ class NeedBase(SQLModel):
     status: NeedStatus = Field(default=NeedStatus.open, sa_type=String(20), index=True)
     source: NeedSource = Field(default=NeedSource.manual, sa_type=String(20))
     source_event_id: uuid.UUID | None = Field(
-        default=None, index=True, description="The event where the need was raised."
+        default=None, foreign_key="events.id", index=True, description="The event where the need was raised."
     )
     estimated_budget_eur: int | None = Field(default=None, ge=0, le=1_000_000_000)
 
@@ -75,3 +75,7 @@ class NeedPublic(PublicMeta, NeedBase, NeedLinks):
 
 class NeedList(Page[NeedPublic]):
     pass
+
+
+# source_event_id references events.id: load that table whenever needs are used.
+from jisr.events import models as _events_models  # noqa: E402, F401

@@ -15,6 +15,8 @@ from jisr.core.text import search_blob
 from jisr.needs.models import Need, NeedCreate, NeedPublic
 from jisr.tags import service as tags
 from jisr.tags.models import Relation
+from jisr.webhooks import service as webhooks
+from jisr.webhooks.models import WebhookEvent
 
 RESOURCE = "need"
 TAG_FIELDS = {"tag_ids": Relation.tag}
@@ -41,6 +43,7 @@ def create(session: Session, *, data: NeedCreate, actor: Principal) -> Need:
     session.add(obj)
     session.flush()
     tags.store_links(session, RESOURCE, obj.id, links, TAG_FIELDS)
+    webhooks.emit(session, WebhookEvent.need_created, public(session, [obj])[0])
     return obj
 
 
@@ -57,6 +60,7 @@ def update(session: Session, obj: Need, *, changes: dict[str, Any], actor: Princ
     save_changes(session, obj, changes, if_match=if_match)
     obj.search_text = _search_text(obj)
     session.flush()
+    webhooks.emit(session, WebhookEvent.need_updated, public(session, [obj])[0])
     return obj
 
 

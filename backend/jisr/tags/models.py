@@ -11,7 +11,7 @@ from jisr.core.pagination import Page
 
 
 class ThematicTagBase(SQLModel):
-    slug: str = Field(min_length=1, max_length=80, regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    slug: str = Field(min_length=1, max_length=80, schema_extra={"pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"})
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="thematic_tags.id", index=True)
     label_fr: str = Field(min_length=1, max_length=200)
     label_en: str = Field(min_length=1, max_length=200)
@@ -56,7 +56,8 @@ class TagLink(SQLModel, table=True):
     __tablename__ = "tag_links"
     __table_args__ = (
         UniqueConstraint("resource_id", "relation", "tag_id"),
-        Index("ix_tag_links_tag", "tag_id", "resource_type", "relation"),
+        # resource_id last: the tag filters of list endpoints read this index alone (migration 0005).
+        Index("ix_tag_links_tag", "tag_id", "resource_type", "relation", "resource_id"),
     )
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     resource_type: str = Field(max_length=40)

@@ -85,12 +85,16 @@ def by_slug(session: Session, slug: str) -> ThematicTag:
 
 
 def slug_with_descendants(session: Session, slug: str) -> list[uuid.UUID]:
-    """The tag named by ``slug`` and every tag below it: a filter on a theme includes its sub-themes."""
-    root = by_slug(session, slug)
-    ids, frontier = [root.id], [root.id]
-    while frontier:
-        frontier = list(session.exec(select(ThematicTag.id).where(col(ThematicTag.parent_id).in_(frontier))))
-        ids.extend(frontier)
+    """The tag named by ``slug`` and every tag below it: a filter on a theme includes its sub-themes.
+
+    One recursive query (list endpoints call this on every request); UNION, not UNION ALL, so even a
+    cycle written behind the API's back ends.
+    """
+    tree = select(ThematicTag.id).where(ThematicTag.slug == slug).cte("subtree", recursive=True)
+    tree = tree.union(select(ThematicTag.id).where(ThematicTag.parent_id == tree.c.id))
+    ids = list(session.exec(select(tree.c.id)))
+    if not ids:
+        raise NotFound(f"No tag with slug '{slug}'. See /api/v1/tags for the list.")
     return ids
 
 
@@ -176,10 +180,12 @@ def links_for(
     out: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = defaultdict(list)
     if ids:
         rows = session.exec(
-            select(TagLink).where(TagLink.resource_type == resource_type, col(TagLink.resource_id).in_(ids))
+            select(TagLink.resource_id, TagLink.relation, TagLink.tag_id).where(
+                TagLink.resource_type == resource_type, col(TagLink.resource_id).in_(ids)
+            )
         )
-        for link in rows:
-            out[(link.resource_id, link.relation)].append(link.tag_id)
+        for resource_id, relation, tag_id in rows:
+            out[(resource_id, relation)].append(tag_id)
     return out
 
 
