@@ -4,10 +4,11 @@ import type { components } from "../api/schema";
 import { BarChart } from "../components/BarChart";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync, useCollectivities, useGovernorates } from "../hooks";
+import { useAsync, useCollectivities } from "../hooks";
 import { nameOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
+import { GovernorateChecks, GovernorateSelect } from "../components/Governorates";
 
 type Issued = components["schemas"]["InvitationIssued"];
 type Row = components["schemas"]["ProgressRow"];
@@ -135,7 +136,6 @@ function Invitations({ id }: { id: string }) {
   const { t, lang, date } = useI18n();
   const [f, set] = useQueryState(KEYS);
   const offset = Number(f.offset) || 0;
-  const govs = useGovernorates();
   const [issued, setIssued] = useState<Issued[]>([]);
   const [error, setError] = useState<unknown>(null);
   const list = useAsync(
@@ -191,16 +191,7 @@ function Invitations({ id }: { id: string }) {
       <ErrorBox error={error} />
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label={t("dir.filters")}>
         <Field label={t("field.governorate")}>
-          {(p) => (
-            <select {...p} value={f.governorate} onChange={(e) => set({ governorate: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {(govs.data ?? []).map((g) => (
-                <option key={g.code} value={g.code}>
-                  {nameOf(g, lang)}
-                </option>
-              ))}
-            </select>
-          )}
+          {(p) => <GovernorateSelect id={p.id} value={f.governorate} onChange={(code) => set({ governorate: code })} allLabel={t("filter.all")} />}
         </Field>
         <Field label={t("field.status")}>
           {(p) => (
@@ -294,8 +285,7 @@ function Invitations({ id }: { id: string }) {
 }
 
 function Invite({ id, onIssued }: { id: string; onIssued: (items: Issued[]) => void }) {
-  const { t, lang } = useI18n();
-  const govs = useGovernorates();
+  const { t } = useI18n();
   const [chosenGovs, setChosenGovs] = useState<string[]>([]);
   const [one, setOne] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -333,21 +323,7 @@ function Invite({ id, onIssued }: { id: string; onIssued: (items: Issued[]) => v
             {note}
           </p>
         )}
-        <fieldset>
-          <legend>{t("census.inviteGovernorates")}</legend>
-          <div className="row">
-            {(govs.data ?? []).map((g) => (
-              <label key={g.code} className="check">
-                <input
-                  type="checkbox"
-                  checked={chosenGovs.includes(g.code)}
-                  onChange={(e) => setChosenGovs((c) => (e.target.checked ? [...c, g.code] : c.filter((x) => x !== g.code)))}
-                />{" "}
-                {nameOf(g, lang)}
-              </label>
-            ))}
-          </div>
-        </fieldset>
+        <GovernorateChecks legend={t("census.inviteGovernorates")} value={chosenGovs} onChange={setChosenGovs} />
         <Field label={t("census.inviteOne")}>{(p) => <CollectivityPicker id={p.id} country="LB" value={one} onChange={(cid) => setOne(cid)} />}</Field>
         <button type="submit" className="btn btn-primary" disabled={busy || (!one && chosenGovs.length === 0)}>
           {t("census.sendInvitations")}

@@ -6,10 +6,11 @@ import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagPicker } from "../components/TagPicker";
 import { ErrorBox, Field, Loading, PageHeader } from "../components/ui";
-import { forgetCollectivity, rememberCollectivity, useGovernorates } from "../hooks";
-import { LANGS, nameOf, useI18n } from "../i18n";
+import { forgetCollectivity, rememberCollectivity } from "../hooks";
+import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
 import { useTitle } from "./common";
+import { GovernorateChecks } from "../components/Governorates";
 
 type Collectivity = components["schemas"]["CollectivityPublic"];
 type Update = components["schemas"]["CollectivityUpdate"];
@@ -21,7 +22,6 @@ export default function CollectivityEdit({ params }: { params: Record<string, st
   const id = params.id;
   const { t, tv, lang } = useI18n();
   const { me } = useAuth();
-  const govs = useGovernorates();
   const [c, setC] = useState<Collectivity | null>(null);
   const [etag, setEtag] = useState<string>();
   const [form, setForm] = useState<Update>({});
@@ -168,27 +168,7 @@ export default function CollectivityEdit({ params }: { params: Record<string, st
             ))}
           </fieldset>
           {c.country === "FR" && (
-            <fieldset>
-              <legend>{t("field.preferredGovernorates")}</legend>
-              <div className="row">
-                {(govs.data ?? []).map((g) => (
-                  <label key={g.code} className="check">
-                    <input
-                      type="checkbox"
-                      checked={(form.preferred_governorates ?? []).includes(g.code)}
-                      onChange={(e) =>
-                        patch({
-                          preferred_governorates: e.target.checked
-                            ? [...(form.preferred_governorates ?? []), g.code]
-                            : (form.preferred_governorates ?? []).filter((x) => x !== g.code),
-                        })
-                      }
-                    />{" "}
-                    {nameOf(g, lang)}
-                  </label>
-                ))}
-              </div>
-            </fieldset>
+            <GovernorateChecks legend={t("field.preferredGovernorates")} value={form.preferred_governorates ?? []} onChange={(codes) => patch({ preferred_governorates: codes })} />
           )}
           <Field label={t("field.description")} error={errs.description}>
             {(p) => <textarea {...p} rows={4} maxLength={5000} value={form.description ?? ""} onChange={(e) => patch({ description: e.target.value })} />}

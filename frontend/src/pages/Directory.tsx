@@ -7,6 +7,7 @@ import { rememberCollectivity, useAsync, useDebounced, useGovernorates } from ".
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
+import { GovernorateSelect } from "../components/Governorates";
 
 export const KINDS: Record<"FR" | "LB", string[]> = {
   FR: ["commune", "epci", "departement", "region", "other"],
@@ -90,16 +91,7 @@ export default function Directory() {
         </Field>
         {country !== "FR" && (
           <Field label={t("field.governorate")}>
-            {(p) => (
-              <select {...p} value={f.governorate} onChange={(e) => set({ governorate: e.target.value })}>
-                <option value="">{t("filter.all")}</option>
-                {(govs.data ?? []).map((g) => (
-                  <option key={g.code} value={g.code}>
-                    {nameOf(g, lang)}
-                  </option>
-                ))}
-              </select>
-            )}
+            {(p) => <GovernorateSelect id={p.id} value={f.governorate} onChange={(code) => set({ governorate: code })} allLabel={t("filter.all")} />}
           </Field>
         )}
         <Field label={t("field.theme")}>

@@ -4,10 +4,11 @@ import { canEdit, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagSelect } from "../components/TagPicker";
 import { Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync, useCollectivities, useDebounced, useGovernorates } from "../hooks";
-import { nameOf, useI18n } from "../i18n";
+import { useAsync, useCollectivities, useDebounced } from "../hooks";
+import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
+import { GovernorateSelect } from "../components/Governorates";
 
 export const NEED_STATUSES = ["draft", "open", "in_discussion", "matched", "closed"] as const;
 export const PRIORITIES = ["high", "medium", "low"] as const;
@@ -21,7 +22,6 @@ export default function Needs() {
   const { me } = useAuth();
   useTitle(t("nav.needs"));
   const [f, set] = useQueryState(KEYS);
-  const govs = useGovernorates();
   const [text, setText] = useState(f.q);
   const q = useDebounced(text, 300);
   useEffect(() => {
@@ -89,16 +89,7 @@ export default function Needs() {
         {select("priority", PRIORITIES, "priority", t("field.priority"))}
         {select("country", ["LB", "FR"], "country", t("field.country"))}
         <Field label={t("field.governorate")}>
-          {(p) => (
-            <select {...p} value={f.governorate} onChange={(e) => set({ governorate: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {(govs.data ?? []).map((g) => (
-                <option key={g.code} value={g.code}>
-                  {nameOf(g, lang)}
-                </option>
-              ))}
-            </select>
-          )}
+          {(p) => <GovernorateSelect id={p.id} value={f.governorate} onChange={(code) => set({ governorate: code })} allLabel={t("filter.all")} />}
         </Field>
         <Field label={t("field.theme")}>
           {(p) => <TagSelect id={p.id} value={f.tag} onChange={(slug) => set({ tag: slug })} allLabel={t("filter.all")} />}
