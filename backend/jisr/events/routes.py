@@ -15,6 +15,7 @@ from jisr.core.db import SessionDep
 from jisr.core.errors import responses
 from jisr.core.pagination import ListParams, ListParamsDep, SearchQ
 from jisr.core.routing import IfMatch, changes_of, created
+from jisr.core.spreadsheet import excel_csv
 from jisr.events import ical, participants, service
 from jisr.events.models import (
     AttendanceBulk,
@@ -310,7 +311,7 @@ def participants_csv(_: Staff, session: SessionDep, event_id: uuid.UUID, lang: L
         )
         for reg, c, contact in service.participants(session, event.id)
     ]
-    body = participants.to_csv(participants.HEADERS[lang.value], rows)
+    body = excel_csv(participants.HEADERS[lang.value], rows)
     return Response(
         body, media_type=CSV, headers={"Content-Disposition": f'attachment; filename="participants-{event.id}.csv"'}
     )

@@ -1,6 +1,5 @@
 """Turning lists into spreadsheet files: flat rows, neutralised formulas, CSV for French Excel, XLSX, JSON."""
 
-import csv
 import io
 import json
 import uuid
@@ -13,9 +12,9 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from jisr.collectivities.models import Collectivity
+from jisr.core.spreadsheet import excel_csv, neutralise
 from jisr.tags.models import ThematicTag
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TAG_FIELDS = ("tag_ids", "expertise_tag_ids", "interest_tag_ids")
 COLLECTIVITY_FIELDS = ("collectivity_id", "parent_id", "french_collectivity_id", "lebanese_collectivity_id")
 
@@ -36,13 +35,6 @@ MEDIA = {
     ExportFormat.xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.json: "application/json",
 }
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _cell(value: Any) -> Any:
@@ -161,14 +153,7 @@ def atlas_rows(items: list[BaseModel], lookups: Lookups) -> tuple[list[str], lis
 
 
 def to_csv(headers: list[str], rows: list[dict[str, Any]], separator: str = ";") -> bytes:
-    """UTF-8 with a BOM and `;` by default: what French Excel opens without an import wizard."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=separator, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([neutralise(row.get(h, "")) for h in headers])
-    return out.getvalue().encode("utf-8")
+    return excel_csv(headers, ([row.get(h, "") for h in headers] for row in rows), separator)
 
 
 def to_xlsx(headers: list[str], rows: list[dict[str, Any]], title: str) -> bytes:

@@ -6,8 +6,6 @@ previous schedule: placed proposals become ``meeting_scheduled``, proposals that
 and no longer are go back to ``accepted`` (each change is in the proposal's history).
 """
 
-import csv
-import io
 import uuid
 from collections import defaultdict
 from collections.abc import Hashable
@@ -24,6 +22,7 @@ from jisr.collectivities import service as collectivities
 from jisr.collectivities.models import Collectivity
 from jisr.core.crud import save_changes
 from jisr.core.errors import Conflict, Forbidden, Invalid
+from jisr.core.spreadsheet import excel_csv
 from jisr.events import service as events
 from jisr.events.models import Event, EventKind
 from jisr.matching import schedule as scheduler
@@ -292,11 +291,6 @@ def meetings_public(session: Session, rows: list[Meeting]) -> list[MeetingPublic
 # --- agendas ------------------------------------------------------------------------------------------------
 
 
-def _neutral(value: str) -> str:
-    """A cell a spreadsheet would run as a formula is written as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _agenda_rows(session: Session, event: Event, collectivity_id: uuid.UUID) -> list[tuple[Meeting, str, str]]:
     """(meeting, who it is with, the need's title) for one collectivity."""
     from jisr.needs.models import Need
@@ -329,22 +323,20 @@ def _agenda_rows(session: Session, event: Event, collectivity_id: uuid.UUID) -> 
 
 def agenda_csv(session: Session, event: Event, collectivity_id: uuid.UUID) -> bytes:
     zone = ZoneInfo(event.timezone)
-    buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    writer.writerow(["début", "fin", "fuseau", "table", "avec", "besoin", "proposition"])
-    for m, others, title in _agenda_rows(session, event, collectivity_id):
-        writer.writerow(
-            [
-                m.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                m.ends_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                event.timezone,
-                _neutral(m.table_label),
-                _neutral(others),
-                _neutral(title),
-                str(m.proposal_id),
-            ]
-        )
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+    header = ["début", "fin", "fuseau", "table", "avec", "besoin", "proposition"]
+    rows = [
+        [
+            m.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            m.ends_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            event.timezone,
+            m.table_label,
+            others,
+            title,
+            str(m.proposal_id),
+        ]
+        for m, others, title in _agenda_rows(session, event, collectivity_id)
+    ]
+    return excel_csv(header, rows)
 
 
 def agenda_ics(session: Session, event: Event, collectivity_id: uuid.UUID, *, public_url: str) -> bytes:
