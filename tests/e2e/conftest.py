@@ -129,6 +129,14 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def api_token(server: dict[str, Any]) -> str:
+    r = httpx.post(
+        f"{server['base']}/api/v1/auth/token",
+        data={"grant_type": "password", "username": server["email"], "password": server["password"]},
+    )
+    return str(r.raise_for_status().json()["access_token"])
+
+
 def sign_in(page: Any, server: dict[str, Any]) -> None:
     page.goto("/")
     page.get_by_label("Adresse e-mail").fill(server["email"])

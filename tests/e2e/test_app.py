@@ -2,23 +2,14 @@
 Arabic right-to-left, client-side routes that survive a reload, a tour of every screen."""
 
 import re
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import shot, sign_in
+from tests.e2e.conftest import api_token, shot, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def api_token(server: dict[str, Any]) -> str:
-    r = httpx.post(
-        f"{server['base']}/api/v1/auth/token",
-        data={"grant_type": "password", "username": server["email"], "password": server["password"]},
-    )
-    return str(r.raise_for_status().json()["access_token"])
 
 
 def test_wrong_password_shows_the_next_step(page, server):
@@ -134,6 +125,7 @@ def test_every_screen_renders_without_error(page, server):
         "census": ("/census", "Recensement"),
         "admin": ("/admin", "Administration"),
         "admin-clients": ("/admin?tab=clients", "Administration"),
+        "admin-outbox": ("/admin?tab=outbox", "Administration"),
     }
     for name, (path, heading) in screens.items():
         page.goto(path)

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { useAuth } from "../auth";
@@ -8,41 +8,36 @@ import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
+import Outbox from "./Outbox";
 import Webhooks from "./Webhooks";
 
 type Role = components["schemas"]["Role"];
 type Lang = components["schemas"]["Language"];
 const ROLES: Role[] = ["admin", "coordinator", "member", "viewer"];
 const LIMIT = 50;
+const TABS = ["users", "clients", "webhooks", "outbox"] as const;
 
 export default function Admin() {
   const { t } = useI18n();
   useTitle(t("nav.admin"));
   const [f] = useQueryState(["tab"] as const);
-  const tab = f.tab === "clients" || f.tab === "webhooks" ? f.tab : "users";
+  const tab = TABS.find((x) => x === f.tab) ?? "users";
+  const Screen = SCREENS[tab];
   return (
     <>
       <PageHeader title={t("nav.admin")} />
       <nav className="tabs" aria-label={t("nav.admin")}>
         <ul>
-          <li>
-            <Link to="/admin" aria-current={tab === "users" ? "page" : undefined}>
-              {t("admin.users")}
-            </Link>
-          </li>
-          <li>
-            <Link to={withQuery("/admin", { tab: "clients" })} aria-current={tab === "clients" ? "page" : undefined}>
-              {t("admin.clients")}
-            </Link>
-          </li>
-          <li>
-            <Link to={withQuery("/admin", { tab: "webhooks" })} aria-current={tab === "webhooks" ? "page" : undefined}>
-              {t("admin.webhooks")}
-            </Link>
-          </li>
+          {TABS.map((x) => (
+            <li key={x}>
+              <Link to={x === "users" ? "/admin" : withQuery("/admin", { tab: x })} aria-current={tab === x ? "page" : undefined}>
+                {t(`admin.${x}`)}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
-      {tab === "users" ? <Users /> : tab === "clients" ? <Clients /> : <Webhooks />}
+      <Screen />
     </>
   );
 }
@@ -384,3 +379,5 @@ function Clients() {
     </>
   );
 }
+
+const SCREENS: Record<(typeof TABS)[number], () => ReactNode> = { users: Users, clients: Clients, webhooks: Webhooks, outbox: Outbox };
