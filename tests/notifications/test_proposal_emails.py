@@ -60,6 +60,8 @@ def test_proposals_are_announced_reminded_once_then_expire(api: Api, smtp: Mailb
     text, _ = parts(reminder)
     assert reminder["Subject"].startswith("Rappel : proposition de partenariat avec")
     assert "elle expirera" in text and "rappel unique" in text
+    assert reminder["List-Unsubscribe"] is not None and "/api/v1/unsubscribe/" in text  # a reminder
+    assert claire["List-Unsubscribe"] is None  # the proposal itself is not
     assert "تذكير" in smtp.to("maher@saida.example")[-1]["Subject"]
     assert smtp.to("paul@grenoble.example") == [paul]  # the answered proposal is left alone
 

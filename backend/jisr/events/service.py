@@ -440,7 +440,11 @@ def answer(session: Session, obj: EventQuestion, *, changes: dict[str, Any], if_
     changes = {k: v for k, v in changes.items() if v is not None or k == "answer"}
     if "answer" in changes:
         changes["answered_at"] = utcnow() if changes["answer"] else None
-    return save_changes(session, obj, changes, if_match=if_match)
+    obj = save_changes(session, obj, changes, if_match=if_match)
+    from jisr.notifications import service as notify  # the Q&A, by e-mail, once published (issue 8)
+
+    notify.event_faq(session, question=obj)
+    return obj
 
 
 def list_questions(

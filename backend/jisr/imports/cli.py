@@ -11,6 +11,7 @@ import typer
 
 FRANCE = "france-reference"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+KINDS = ("collectivities", "needs", "partnerships", "contacts", "events")
 
 
 def _print(report: dict[str, Any]) -> None:
@@ -168,7 +169,9 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Argument(help="france-reference: the folder with communes.json…; fetched with npm when left out."),
         ] = None,
-        kind: Annotated[str | None, typer.Option(help="collectivities, needs, partnerships or contacts.")] = None,
+        kind: Annotated[
+            str | None, typer.Option(help="collectivities, needs, partnerships, contacts or events.")
+        ] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything, write nothing.")] = False,
         on_error: Annotated[str, typer.Option(help="abort (nothing written on any error) or skip.")] = "abort",
         api: Annotated[
@@ -191,8 +194,8 @@ def register(app: typer.Typer) -> None:
             path = Path(target)
             if not path.is_file():
                 raise typer.BadParameter(f"{target} is not a file")
-            if kind not in ("collectivities", "needs", "partnerships", "contacts"):
-                raise typer.BadParameter("--kind is collectivities, needs, partnerships or contacts")
+            if kind not in KINDS:
+                raise typer.BadParameter(f"--kind is {', '.join(KINDS[:-1])} or {KINDS[-1]}")
             if api:
                 if not token:
                     raise typer.BadParameter("--api needs --token (or JISR_TOKEN)")
@@ -212,24 +215,12 @@ def register(app: typer.Typer) -> None:
         once: Annotated[bool, typer.Option("--once", help="One pass, then stop.")] = False,
         interval: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do.")] = 5.0,
     ) -> None:
-        """Send due outbox messages (webhooks, e-mails) with retries, and run queued import jobs."""
+        """Send due outbox messages (webhooks, e-mails) with retries, run queued import jobs, and send
+        reminders, proposal expiries and digests when they fall due."""
         import logging
+        import threading
 
-        from jisr.imports import service as imports
-        from jisr.notifications import service as _emails  # noqa: F401  (registers the e-mail sender)
-        from jisr.outbox import service as outbox
-        from jisr.webhooks import service as _webhooks  # noqa: F401  (registers the webhook sender)
+        from jisr.worker import loop
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        from jisr.notifications import proposals
-
-        while True:
-            proposals.run_due()  # reminders and expiry of unanswered proposals, queued in the outbox
-            stats = outbox.run_due()
-            jobs = imports.run_queued()
-            if stats.handled or jobs:
-                typer.echo(f"sent {stats.sent}, failed {stats.failed}, dead {stats.dead}, import jobs {jobs}")
-            if once:
-                return
-            if not stats.handled and not jobs:
-                time.sleep(interval)
+        loop(threading.Event(), interval=interval, once=once)

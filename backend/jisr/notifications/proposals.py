@@ -26,6 +26,7 @@ from jisr.matching import scoring
 from jisr.matching import service as matching
 from jisr.matching.models import MatchProposal, MatchStatus, MatchTransition
 from jisr.needs.models import Need
+from jisr.notifications import replacement
 from jisr.notifications.service import _contacts, _first, _when, queue
 from jisr.notifications.templates import pick_language
 from jisr.outbox.models import OutboxItem
@@ -72,7 +73,7 @@ def _tell(session: Session, p: MatchProposal, *, template: str, key: str, deadli
     for me, other in _sides(session, p):
         for contact in _contacts(session, me.id):
             lang = pick_language(_first(contact.languages), _first(me.languages))
-            queue(
+            queued += queue(
                 session,
                 to=str(contact.email),
                 lang=lang,
@@ -86,8 +87,8 @@ def _tell(session: Session, p: MatchProposal, *, template: str, key: str, deadli
                 },
                 key=key,
                 link=f"{base}/matches/{p.id}",
+                reminder=template == "proposal_reminder",
             )
-            queued += 1
     return queued
 
 
@@ -108,23 +109,26 @@ def notify_new(session: Session, *, run_id: uuid.UUID) -> int:
     rows = session.exec(
         select(MatchProposal).where(MatchProposal.run_id == run_id, col(MatchProposal.status).in_(WAITING))
     )
-    queued = 0
-    for p in rows:
-        since = _since(session, p)
-        queued += _tell(
-            session,
-            p,
-            template="proposal_new",
-            key=f"proposal:{p.id}:{_stint(since)}",
-            deadline=since + timedelta(days=days),
-        )
-    return queued
+    return sum(announce(session, p, answer_days=days) for p in list(rows))
+
+
+def announce(session: Session, p: MatchProposal, *, answer_days: int) -> int:
+    """Tell both sides of one waiting proposal (once per proposal and stint)."""
+    since = _since(session, p)
+    return _tell(
+        session,
+        p,
+        template="proposal_new",
+        key=f"proposal:{p.id}:{_stint(since)}",
+        deadline=since + timedelta(days=answer_days),
+    )
 
 
 @dataclass
 class ExpiryStats:
     reminded: int = 0
     expired: int = 0
+    replaced: int = 0  # expired proposals whose place went to the next candidate
 
 
 def remind_and_expire(session: Session, *, now: datetime | None = None) -> ExpiryStats:
@@ -162,8 +166,16 @@ def remind_and_expire(session: Session, *, now: datetime | None = None) -> Expir
         if now >= since + answer + grace and now >= reminded_at + grace:
             days = settings.proposal_answer_days
             note = f"Not answered within {days} days, reminded once: expired automatically."
+            nxt = replacement.choose(session, p, now=now)
+            if nxt is not None:
+                note += f" Its place is proposed to {nxt[1]} (proposal {nxt[0].id})."
             matching.transition(session, p, to=MatchStatus.expired, note=note, actor=SYSTEM, if_match=None)
             stats.expired += 1
+            if nxt is not None:
+                session.add(nxt[0])
+                session.flush()
+                announce(session, nxt[0], answer_days=days)
+                stats.replaced += 1
     session.flush()
     return stats
 

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import smtplib
 import ssl
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +22,8 @@ from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmissio
 from jisr.collectivities.models import Collectivity
 from jisr.contacts.models import Contact
 from jisr.core.config import get_settings
-from jisr.events.models import Event, EventRegistration
+from jisr.events.models import Event, EventQuestion, EventRegistration
+from jisr.notifications import unsubscribe
 from jisr.notifications.templates import pick_language, render
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem
@@ -50,14 +51,24 @@ def queue(
     key: str,
     link: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
-) -> None:
+    reminder: bool = False,
+) -> bool:
     """Render ``template`` for one recipient and put it in the outbox (once per ``key``).
 
-    ``attachments``: ``(filename, content type, bytes)``.
+    ``attachments``: ``(filename, content type, bytes)``. ``reminder``: a message the recipient did not
+    ask for (reminder, follow-up, digest): not queued for an address that opted out (returns False),
+    else it carries the personal unsubscribe link, in its footer and as ``List-Unsubscribe`` (RFC 8058).
     """
     lang = pick_language(lang)
     values = {"sender": PROGRAMME_TEAM[lang], **values}
-    subject, text, html = render(template, lang, values, link=link)
+    headers: dict[str, str] = {}
+    stop: str | None = None
+    if reminder:
+        if unsubscribe.opted_out(session, [to]):
+            return False
+        stop = unsubscribe.url(to, lang)
+        headers = {"List-Unsubscribe": f"<{stop}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    subject, text, html = render(template, lang, values, link=link, unsubscribe=stop)
     payload = {
         "to": to,
         "lang": lang,
@@ -65,22 +76,38 @@ def queue(
         "subject": subject,
         "text": text,
         "html": html,
+        "link": link,
+        "headers": headers,
         "attachments": [
             {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode()}
             for name, ctype, data in attachments or []
         ],
     }
     outbox.enqueue(session, kind=KIND, key=f"email:{key}:{to.lower()}", payload=payload, target=to)
+    return True
 
 
 def _contacts(session: Session, collectivity_id: Any) -> list[Contact]:
+    """Active contacts with an e-mail who agreed to be listed (no consent date: no e-mail)."""
     rows = session.exec(
         select(Contact)
         .where(Contact.collectivity_id == collectivity_id, col(Contact.active).is_(True))
-        .where(col(Contact.email).is_not(None))
+        .where(col(Contact.email).is_not(None), col(Contact.consent_at).is_not(None))
         .order_by(col(Contact.created_at))
     )
     return [c for c in rows if c.email]
+
+
+def _reachable(contact: Contact) -> bool:
+    return bool(contact.email) and contact.active and contact.consent_at is not None
+
+
+def _sent(session: Session, prefix: str) -> bool:
+    """Whether a message whose idempotency key starts with ``prefix`` was already queued."""
+    found = session.exec(
+        select(OutboxItem.id).where(col(OutboxItem.idempotency_key).startswith(prefix, autoescape=True)).limit(1)
+    ).first()
+    return found is not None
 
 
 def _first(values: list[Any] | None) -> str | None:
@@ -150,7 +177,162 @@ def census_receipt(session: Session, *, token: str, submission: CensusSubmission
     return 1
 
 
+def census_reminders(session: Session, *, now: datetime) -> int:
+    """One reminder per invitation not answered, ``census_reminder_days_before`` days before closing.
+
+    Sent to the addresses that received the invitation's current link (the token exists only in that
+    e-mail: the reminder carries it again) and are still reachable contacts; addresses that opted out of
+    reminders are skipped. Returns the number of e-mails queued."""
+    days = get_settings().census_reminder_days_before
+    campaigns = session.exec(
+        select(CensusCampaign).where(
+            col(CensusCampaign.closes_at) > now, col(CensusCampaign.closes_at) <= now + timedelta(days=days)
+        )
+    )
+    queued = 0
+    for campaign in list(campaigns):
+        invitations = session.exec(
+            select(CensusInvitation).where(
+                CensusInvitation.campaign_id == campaign.id,
+                col(CensusInvitation.revoked_at).is_(None),
+                col(CensusInvitation.submitted_at).is_(None),
+            )
+        )
+        for inv in list(invitations):
+            if _sent(session, f"email:census-reminder:{inv.id}:"):
+                continue
+            collectivity = session.get(Collectivity, inv.collectivity_id)
+            if collectivity is None:
+                continue
+            current = {str(c.email).lower() for c in _contacts(session, collectivity.id)}
+            prefix = f"email:census-invitation:{inv.id}:{inv.token_hash[:16]}:"
+            invited = session.exec(
+                select(OutboxItem)
+                .where(col(OutboxItem.idempotency_key).startswith(prefix, autoescape=True))
+                .order_by(col(OutboxItem.created_at))
+            )
+            for item in list(invited):
+                if item.target.lower() not in current:
+                    continue
+                lang = pick_language(item.payload.get("lang"))
+                name = collectivity.name_ar if lang == "ar" and collectivity.name_ar else collectivity.name
+                queued += queue(
+                    session,
+                    to=item.target,
+                    lang=lang,
+                    template="census_reminder",
+                    values={"campaign": campaign.title, "collectivity": name, "closes_at": _when(campaign.closes_at)},
+                    key=f"census-reminder:{inv.id}",
+                    link=item.payload.get("link"),
+                    reminder=True,
+                )
+    return queued
+
+
 # --- events ------------------------------------------------------------------------------
+
+
+def _registration_contact(
+    session: Session, registration: EventRegistration
+) -> tuple[Contact, Event, Collectivity, str] | None:
+    """The registration's contact, its event and collectivity, and the contact's language."""
+    if registration.contact_id is None or registration.status == "cancelled":
+        return None
+    contact = session.get(Contact, registration.contact_id)
+    event = session.get(Event, registration.event_id)
+    collectivity = session.get(Collectivity, registration.collectivity_id)
+    if contact is None or not _reachable(contact) or event is None or collectivity is None:
+        return None
+    return contact, event, collectivity, pick_language(_first(contact.languages), _first(collectivity.languages))
+
+
+def _event_values(event: Event, collectivity: Collectivity, lang: str) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo
+
+    start = event.starts_at.astimezone(ZoneInfo(event.timezone))
+    return {
+        "event": event.title,
+        "collectivity": collectivity.name_ar if lang == "ar" and collectivity.name_ar else collectivity.name,
+        "starts_at": f"{start:%Y-%m-%d %H:%M} ({event.timezone})",
+        "location": event.location or event.online_url or "—",
+    }
+
+
+def event_reminders(session: Session, *, now: datetime) -> int:
+    """The day before (``event_reminder_hours_before``): one reminder per registration still registered,
+    to its contact. A rescheduled event is reminded again (the start is in the key)."""
+    from jisr.events import ical
+
+    hours = get_settings().event_reminder_hours_before
+    events = session.exec(
+        select(Event).where(
+            col(Event.starts_at) > now,
+            col(Event.starts_at) <= now + timedelta(hours=hours),
+            col(Event.status).not_in(["cancelled", "done"]),
+        )
+    )
+    public_url = get_settings().public_url
+    queued = 0
+    for event in list(events):
+        regs = session.exec(
+            select(EventRegistration).where(
+                EventRegistration.event_id == event.id, EventRegistration.status == "registered"
+            )
+        )
+        for reg in list(regs):
+            key = f"event-reminder:{reg.id}:{event.starts_at.isoformat()}"
+            if _sent(session, f"email:{key}:"):
+                continue
+            found = _registration_contact(session, reg)
+            if found is None:
+                continue
+            contact, _, collectivity, lang = found
+            queued += queue(
+                session,
+                to=str(contact.email),
+                lang=lang,
+                template="event_reminder",
+                values=_event_values(event, collectivity, lang),
+                key=key,
+                link=ical.event_url(public_url, event),
+                reminder=True,
+            )
+    return queued
+
+
+def event_faq(session: Session, *, question: EventQuestion) -> int:
+    """A question answered and published: the Q&A to the contacts of every registration that holds a
+    seat. Once per question (a corrected answer is not sent again); call it in the transaction that
+    published it. Opted-out addresses are skipped (a follow-up, not a transactional e-mail)."""
+    from jisr.events import ical
+
+    if not question.answer or not question.published:
+        return 0
+    event = session.get(Event, question.event_id)
+    if event is None or event.status == "cancelled":
+        return 0
+    regs = session.exec(
+        select(EventRegistration).where(EventRegistration.event_id == event.id, EventRegistration.status != "cancelled")
+    )
+    public_url = get_settings().public_url
+    queued = 0
+    for reg in list(regs):
+        found = _registration_contact(session, reg)
+        if found is None:
+            continue
+        contact, _, collectivity, lang = found
+        values = {**_event_values(event, collectivity, lang), "question": question.question, "answer": question.answer}
+        queued += queue(
+            session,
+            to=str(contact.email),
+            lang=lang,
+            template="event_faq",
+            values=values,
+            key=f"event-faq:{question.id}",
+            link=ical.event_url(public_url, event),
+            reminder=True,
+        )
+    return queued
 
 
 def event_registration(session: Session, *, registration: EventRegistration) -> int:
@@ -164,7 +346,7 @@ def event_registration(session: Session, *, registration: EventRegistration) -> 
     contact = session.get(Contact, registration.contact_id)
     event = session.get(Event, registration.event_id)
     collectivity = session.get(Collectivity, registration.collectivity_id)
-    if contact is None or not contact.email or event is None or collectivity is None:
+    if contact is None or not _reachable(contact) or event is None or collectivity is None:
         return 0
     lang = pick_language(_first(contact.languages), _first(collectivity.languages))
     name = collectivity.name_ar if lang == "ar" and collectivity.name_ar else collectivity.name
@@ -173,7 +355,7 @@ def event_registration(session: Session, *, registration: EventRegistration) -> 
     ics = ical.calendar([event], public_url=public_url, name=event.title)
     queue(
         session,
-        to=contact.email,
+        to=str(contact.email),
         lang=lang,
         template="event_registration",
         values={
@@ -203,6 +385,8 @@ def build_message(item: OutboxItem, *, sender: str) -> EmailMessage:
     msg["Message-ID"] = f"<{hashlib.sha256(item.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
     msg["Content-Language"] = p["lang"]
     msg["Auto-Submitted"] = "auto-generated"
+    for name, value in (p.get("headers") or {}).items():
+        msg[name] = value
     msg.set_content(p["text"])
     msg.add_alternative(p["html"], subtype="html")
     for a in p.get("attachments") or []:

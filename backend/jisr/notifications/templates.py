@@ -178,7 +178,183 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
             "why": "يصلكم هذا التذكير الوحيد لأن هذا الاقتراح يخص {collectivity}.",
         },
     },
+    "census_reminder": {
+        "fr": {
+            "subject": "Rappel : le recensement « {campaign} » se termine le {closes_at}",
+            "body": [
+                "Bonjour,",
+                "{collectivity} n'a pas encore répondu au recensement « {campaign} », qui se termine le {closes_at}.",
+                "Le lien personnel de votre collectivité est celui de l'invitation que vous avez reçue ; "
+                "une réponse commencée peut être reprise avec ce même lien.",
+            ],
+            "action": "Répondre au recensement",
+            "why": "Vous recevez ce rappel unique parce que vous avez reçu l'invitation de {collectivity} "
+            "à ce recensement et qu'elle n'y a pas encore répondu.",
+        },
+        "en": {
+            "subject": "Reminder: the census “{campaign}” closes on {closes_at}",
+            "body": [
+                "Hello,",
+                "{collectivity} has not answered the census “{campaign}” yet; it closes on {closes_at}.",
+                "Your collectivity's private link is the one of the invitation you received; "
+                "an answer already started can be continued with the same link.",
+            ],
+            "action": "Answer the census",
+            "why": "You receive this single reminder because you received the invitation of {collectivity} "
+            "to this census and it has not answered yet.",
+        },
+        "ar": {
+            "subject": "تذكير: استبيان «{campaign}» يُغلق في {closes_at}",
+            "body": [
+                "مرحباً،",
+                "لم تُجب {collectivity} بعد على استبيان «{campaign}» الذي يُغلق في {closes_at}.",
+                "الرابط الخاص ببلديتكم هو رابط الدعوة التي وصلتكم، ويمكن متابعة إجابة بدأتموها بالرابط نفسه.",
+            ],
+            "action": "الإجابة على الاستبيان",
+            "why": "يصلكم هذا التذكير الوحيد لأنكم تلقيتم دعوة {collectivity} إلى هذا الاستبيان ولم تُجب عليه بعد.",
+        },
+    },
+    "event_reminder": {
+        "fr": {
+            "subject": "Rappel : « {event} » commence le {starts_at}",
+            "body": [
+                "Bonjour,",
+                "{collectivity} est inscrite à « {event} », qui commence le {starts_at} ({location}).",
+                "Si vous ne pouvez plus y participer, annulez l'inscription pour libérer la place.",
+            ],
+            "action": "Voir l'événement",
+            "why": "Vous recevez ce rappel unique parce que vous êtes le contact de {collectivity} pour cet événement.",
+        },
+        "en": {
+            "subject": "Reminder: “{event}” starts on {starts_at}",
+            "body": [
+                "Hello,",
+                "{collectivity} is registered for “{event}”, which starts on {starts_at} ({location}).",
+                "If you can no longer attend, please cancel the registration to free the seat.",
+            ],
+            "action": "See the event",
+            "why": "You receive this single reminder because you are the contact of {collectivity} for this event.",
+        },
+        "ar": {
+            "subject": "تذكير: «{event}» يبدأ في {starts_at}",
+            "body": [
+                "مرحباً،",
+                "{collectivity} مسجلة في «{event}» الذي يبدأ في {starts_at} ({location}).",
+                "إن لم يعد بإمكانكم المشاركة، يرجى إلغاء التسجيل لإتاحة المقعد لغيركم.",
+            ],
+            "action": "عرض الحدث",
+            "why": "يصلكم هذا التذكير الوحيد لأنكم جهة اتصال {collectivity} لهذا الحدث.",
+        },
+    },
+    "event_faq": {
+        "fr": {
+            "subject": "« {event} » : une question a reçu sa réponse",
+            "body": [
+                "Bonjour,",
+                "Une réponse vient d'être publiée dans la FAQ de « {event} » :",
+                "Question : {question}",
+                "Réponse : {answer}",
+            ],
+            "action": "Voir l'événement et sa FAQ",
+            "why": "Vous recevez ce message parce que {collectivity}, dont vous êtes le contact, "
+            "est inscrite à cet événement.",
+        },
+        "en": {
+            "subject": "“{event}”: a question has been answered",
+            "body": [
+                "Hello,",
+                "An answer has just been published in the FAQ of “{event}”:",
+                "Question: {question}",
+                "Answer: {answer}",
+            ],
+            "action": "See the event and its FAQ",
+            "why": "You receive this message because {collectivity}, whose contact you are, "
+            "is registered for this event.",
+        },
+        "ar": {
+            "subject": "«{event}»: تمت الإجابة على سؤال",
+            "body": [
+                "مرحباً،",
+                "نُشرت للتو إجابة في الأسئلة الشائعة لـ«{event}»:",
+                "السؤال: {question}",
+                "الإجابة: {answer}",
+            ],
+            "action": "عرض الحدث وأسئلته الشائعة",
+            "why": "تصلكم هذه الرسالة لأن {collectivity}، وأنتم جهة الاتصال فيها، مسجلة في هذا الحدث.",
+        },
+    },
+    "weekly_digest": {
+        "fr": {
+            "subject": "Jisr : récapitulatif de la semaine {week}",
+            "body": [
+                "Bonjour {name},",
+                "Voici ce qui attend les coordinateurs dans Jisr cette semaine.",
+                "Nouveaux besoins (7 derniers jours) : {new_needs_count}",
+                {"list": "new_needs", "empty": "Rien de nouveau."},
+                "Réponses attendues (propositions sans réponse) : {waiting_count}",
+                {"list": "waiting", "empty": "Aucune proposition n'attend de réponse."},
+                "Propositions qui expirent dans les {expiring_days} jours : {expiring_count}",
+                {"list": "expiring", "empty": "Aucune."},
+                "Partenariats en sommeil pas encore relancés : {dormant_count}",
+                {"list": "dormant", "empty": "Aucun."},
+            ],
+            "action": "Ouvrir Jisr",
+            "why": "Vous recevez ce récapitulatif hebdomadaire parce que vous êtes {role} dans Jisr.",
+        },
+        "en": {
+            "subject": "Jisr: digest of week {week}",
+            "body": [
+                "Hello {name},",
+                "Here is what awaits the coordinators in Jisr this week.",
+                "New needs (past 7 days): {new_needs_count}",
+                {"list": "new_needs", "empty": "Nothing new."},
+                "Answers waiting (proposals not answered): {waiting_count}",
+                {"list": "waiting", "empty": "No proposal awaits an answer."},
+                "Proposals expiring within {expiring_days} days: {expiring_count}",
+                {"list": "expiring", "empty": "None."},
+                "Dormant partnerships not yet approached: {dormant_count}",
+                {"list": "dormant", "empty": "None."},
+            ],
+            "action": "Open Jisr",
+            "why": "You receive this weekly digest because you are {role} in Jisr.",
+        },
+        "ar": {
+            "subject": "جسر: ملخص الأسبوع {week}",
+            "body": [
+                "مرحباً {name}،",
+                "إليكم ما ينتظر المنسقين في منصة جسر هذا الأسبوع.",
+                "احتياجات جديدة (آخر 7 أيام): {new_needs_count}",
+                {"list": "new_needs", "empty": "لا جديد."},
+                "ردود منتظرة (اقتراحات بلا رد): {waiting_count}",
+                {"list": "waiting", "empty": "لا يوجد اقتراح ينتظر رداً."},
+                "اقتراحات تنتهي خلال {expiring_days} أيام: {expiring_count}",
+                {"list": "expiring", "empty": "لا شيء."},
+                "شراكات خاملة لم تُستأنف بعد: {dormant_count}",
+                {"list": "dormant", "empty": "لا شيء."},
+            ],
+            "action": "فتح منصة جسر",
+            "why": "يصلكم هذا الملخص الأسبوعي لأنكم {role} في منصة جسر.",
+        },
+    },
 }
+
+UNSUBSCRIBE = {
+    "fr": "Ce lien figure ici parce que ce message est un rappel automatique que vous n'avez pas demandé : "
+    "vous pouvez refuser en un clic les rappels et récapitulatifs de Jisr (les messages liés à vos démarches, "
+    "comme les accusés de réception, continueront d'arriver) :",
+    "en": "This link is here because this message is an automatic reminder you did not ask for: you can "
+    "stop Jisr's reminders and digests in one click (messages about your own steps, such as receipts, "
+    "will still arrive):",
+    "ar": "يظهر هذا الرابط لأن هذه الرسالة تذكير تلقائي لم تطلبوه: يمكنكم إيقاف تذكيرات منصة جسر وملخصاتها "
+    "بنقرة واحدة (ستستمر الرسائل المتعلقة بإجراءاتكم، مثل إشعارات الاستلام، بالوصول):",
+}
+UNSUBSCRIBE_LABEL = {
+    "fr": "Ne plus recevoir de rappels",
+    "en": "Stop reminders",
+    "ar": "إيقاف التذكيرات",
+}
+MORE = {"fr": "… et {n} de plus", "en": "… and {n} more", "ar": "… و{n} غيرها"}
+LIST_LIMIT = 20
 
 
 def pick_language(*candidates: str | None) -> str:
@@ -189,29 +365,63 @@ def pick_language(*candidates: str | None) -> str:
     return "fr"
 
 
-def render(name: str, lang: str, values: dict[str, Any], *, link: str | None = None) -> tuple[str, str, str]:
-    """``(subject, text, html)`` of template ``name`` in ``lang``."""
+def _items(entry: dict[str, str], values: dict[str, Any], lang: str) -> list[str]:
+    """The lines of a list paragraph: at most LIST_LIMIT, then "… and n more" (n from ``<list>_count``
+    when given, the list holding only the first ones); none when the list is empty."""
+    items = [str(i) for i in values.get(entry["list"]) or []]
+    if not items:
+        return []
+    total = int(values.get(f"{entry['list']}_count", len(items)))
+    shown = items[:LIST_LIMIT]
+    if total > len(shown):
+        shown.append(MORE[lang].format(n=total - len(shown)))
+    return shown
+
+
+def render(
+    name: str, lang: str, values: dict[str, Any], *, link: str | None = None, unsubscribe: str | None = None
+) -> tuple[str, str, str]:
+    """``(subject, text, html)`` of template ``name`` in ``lang``. A body entry is a paragraph, or
+    ``{"list": key, "empty": text}``: the lines of ``values[key]`` (a bulleted list), or ``text`` if none.
+    ``unsubscribe``: the personal link that stops reminders, shown in the footer with why it is there."""
     lang = pick_language(lang)
     t = TEMPLATES[name][lang]
     sender = values.get("sender") or "Jisr"
     safe = {k: escape(str(v)) for k, v in values.items()}
     subject = t["subject"].format(**values)
-    paragraphs = [p.format(**values) for p in t["body"]]
+    text_parts: list[str] = []
+    html_parts: list[str] = []
+    for entry in t["body"]:
+        if isinstance(entry, dict):
+            items = _items(entry, values, lang)
+            if items:
+                text_parts.append("\n".join(f"  - {i}" for i in items))
+                html_parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+            else:
+                text_parts.append(f"  {entry['empty']}")
+                html_parts.append(f"<p><em>{escape(entry['empty'])}</em></p>")
+        else:
+            text_parts.append(entry.format(**values))
+            html_parts.append(f"<p>{entry.format(**safe)}</p>")
     footer = [t["why"].format(**values), SENDER[lang].format(sender=sender)]
-    text_parts = list(paragraphs)
     if link:
         text_parts.append(f"{t['action']}: {link}" if t["action"] else link)
-    text = "\n\n".join(text_parts) + "\n\n-- \n" + "\n".join(footer) + "\n"
+    text_footer = list(footer)
+    if unsubscribe:
+        text_footer.append(f"{UNSUBSCRIBE[lang]} {unsubscribe}")
+    text = "\n\n".join(text_parts) + "\n\n-- \n" + "\n".join(text_footer) + "\n"
 
     direction = "rtl" if lang == "ar" else "ltr"
-    html_parts = [f"<p>{p.format(**safe)}</p>" for p in t["body"]]
     if link:
         label = escape(t["action"] or link)
         html_parts.append(f'<p><a href="{escape(link, quote=True)}">{label}</a></p>')
-    html_footer = "".join(
-        f'<p style="color:#666;font-size:smaller">{escape(line)}</p>'
-        for line in (t["why"].format(**values), SENDER[lang].format(sender=sender))
-    )
+    small = '<p style="color:#666;font-size:smaller">'
+    html_footer = "".join(f"{small}{escape(line)}</p>" for line in footer)
+    if unsubscribe:
+        html_footer += (
+            f"{small}{escape(UNSUBSCRIBE[lang])} "
+            f'<a href="{escape(unsubscribe, quote=True)}">{escape(UNSUBSCRIBE_LABEL[lang])}</a></p>'
+        )
     html = (
         f'<!DOCTYPE html>\n<html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
         f"<title>{escape(subject)}</title></head>"

@@ -1,0 +1,63 @@
+"""The worker: what Jisr does by itself rather than in answer to a request — reminders, expiry of
+proposals and digests (queued in the outbox), sending the outbox (e-mails, webhooks), queued import jobs.
+
+``jisr worker`` runs the loop in its own process; ``jisr serve`` runs it on a thread of each server
+process (a single-machine install needs nothing else). Several loops at once are safe: outbox rows and
+import jobs are claimed before they are handled, and reminders carry idempotency keys.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+
+log = logging.getLogger("jisr.worker")
+
+
+@dataclass
+class StepStats:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    jobs: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.sent or self.failed or self.dead or self.jobs)
+
+
+def step() -> StepStats:
+    """One pass over everything that is due."""
+    from jisr.imports import service as imports
+    from jisr.notifications import service as _emails  # noqa: F401  (registers the e-mail sender)
+    from jisr.notifications import worker as notifications
+    from jisr.outbox import service as outbox
+    from jisr.webhooks import service as _webhooks  # noqa: F401  (registers the webhook sender)
+
+    notifications.tick()
+    sent = outbox.run_due()
+    return StepStats(sent=sent.sent, failed=sent.failed, dead=sent.dead, jobs=imports.run_queued())
+
+
+def loop(stop: threading.Event, *, interval: float = 5.0, once: bool = False) -> None:
+    """Pass after pass until ``stop`` is set; waits ``interval`` seconds after a pass with nothing to do.
+    A failing pass (the database away for a moment) is logged and tried again after the interval."""
+    while not stop.is_set():
+        try:
+            stats = step()
+        except Exception:
+            log.exception("worker pass failed")
+            stats = StepStats()
+        if stats.busy:
+            log.info("sent %d, failed %d, dead %d, import jobs %d", stats.sent, stats.failed, stats.dead, stats.jobs)
+        if once:
+            return
+        if not stats.busy:
+            stop.wait(interval)
+
+
+def start_background(interval: float = 5.0) -> tuple[threading.Thread, threading.Event]:
+    """The loop on a daemon thread (``jisr serve``); set the event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=loop, args=(stop,), kwargs={"interval": interval}, name="jisr-worker", daemon=True)
+    thread.start()
+    return thread, stop

@@ -1,0 +1,62 @@
+"""The worker loop as `jisr serve` runs it on a thread of the server process, and as `jisr worker --once`
+runs it: queued e-mails reach a real SMTP server without anyone calling the outbox by hand."""
+
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from jisr.cli import app as cli
+from jisr.core.config import get_settings
+from jisr.main import create_app
+from tests.conftest import Api
+from tests.notifications.conftest import Mailbox
+from tests.notifications.test_emails import three_contacts
+
+
+def invite_saida(api: Api, make_campaign: Any) -> set[str]:
+    saida, to = three_contacts(api)
+    campaign = make_campaign(title="Recensement 2026")
+    r = api.post(f"/api/v1/census/campaigns/{campaign['id']}/invitations", json={"collectivity_ids": [saida["id"]]})
+    assert r.status_code == 201, r.text
+    return set(to.values())
+
+
+def delivered(smtp: Mailbox, addresses: set[str], deadline: float = 60.0) -> set[str]:
+    """The addresses that got a message, waiting for the loop until all did (or the deadline passed)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        got = {a for a in addresses if smtp.to(a)}
+        if got == addresses:
+            return got
+        time.sleep(0.05)
+    return {a for a in addresses if smtp.to(a)}
+
+
+def test_the_server_process_sends_the_outbox_on_its_own(
+    api: Api, make_campaign: Any, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    to = invite_saida(api, make_campaign)
+    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "true")
+    get_settings.cache_clear()
+    with TestClient(create_app()) as client:  # the lifespan starts the loop
+        assert client.get("/healthz").status_code == 200
+        assert delivered(smtp, to) == to
+    assert all(len(smtp.to(a)) == 1 for a in to)  # each once
+
+
+def test_without_the_setting_the_server_sends_nothing(api: Api, make_campaign: Any, smtp: Mailbox) -> None:
+    to = invite_saida(api, make_campaign)
+    with TestClient(create_app()) as client:
+        assert client.get("/healthz").status_code == 200
+        time.sleep(0.5)
+    assert not any(smtp.to(a) for a in to)
+
+
+def test_jisr_worker_once(api: Api, make_campaign: Any, smtp: Mailbox) -> None:
+    to = invite_saida(api, make_campaign)
+    result = CliRunner().invoke(cli, ["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert {a for a in to if smtp.to(a)} == to
