@@ -186,7 +186,8 @@ class Api:
         return self._create("needs", {"collectivity_id": collectivity_id, "title": "Water network", **fields})
 
     def contact(self, collectivity_id: str, **fields: Any) -> dict[str, Any]:
-        return self._create("contacts", {"collectivity_id": collectivity_id, "full_name": "Rima Haddad", **fields})
+        body = {"collectivity_id": collectivity_id, "full_name": "Rima Haddad", "consent_at": "2024-01-15T09:00Z"}
+        return self._create("contacts", {**body, **fields})
 
     def partnership(self, french_id: str, lebanese_id: str, **fields: Any) -> dict[str, Any]:
         return self._create(

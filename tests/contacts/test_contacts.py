@@ -89,14 +89,15 @@ def test_members_and_viewers_see_no_contacts(api: Api, role: str) -> None:
 )
 def test_invalid_contact_is_422(api: Api, fields: dict[str, Any], loc: str) -> None:
     c = api.own_collectivity()
-    r = api.post(CONTACTS, json={"collectivity_id": c["id"], "full_name": "Rima", **fields})
+    body = {"collectivity_id": c["id"], "full_name": "Rima", "consent_at": "2024-01-15T09:00Z", **fields}
+    r = api.post(CONTACTS, json=body)
     assert r.status_code == 422, r.text
     assert any(loc in e["loc"] for e in r.json()["errors"]), r.json()
 
 
 def test_unknown_collectivity_is_404(api: Api) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
-    r = api.post(CONTACTS, json={"collectivity_id": missing, "full_name": "Rima"})
+    r = api.post(CONTACTS, json={"collectivity_id": missing, "full_name": "Rima", "consent_at": "2024-01-15T09:00Z"})
     assert r.status_code == 404
     contact = api.contact(api.own_collectivity()["id"])
     assert api.patch(f"{CONTACTS}/{contact['id']}", json={"collectivity_id": missing}).status_code == 404

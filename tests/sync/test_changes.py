@@ -1,9 +1,13 @@
 """Delta sync: created, updated and deleted since a cursor, deletions of every resource included."""
 
+import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import update
+from sqlmodel import col
 
+from jisr.contacts.models import Contact
 from jisr.core.config import get_settings
 
 
@@ -141,3 +145,14 @@ def test_events_are_in_the_feed(api: Any, settled: None) -> None:
     api.delete(f"/api/v1/events/{event['id']}")
     items, _ = _all(api, cursor, types=["events"])
     assert [(i["id"], i["op"]) for i in items] == [(event["id"], "deleted")]
+
+
+def test_contacts_without_consent_stay_out_of_the_feed(api: Any, session: Any, settled: None) -> None:
+    saida = api.collectivity(name="Saïda", code="LB-SAIDA")
+    kept = api.contact(saida["id"], full_name="Rima Haddad")
+    unlisted = api.contact(saida["id"], full_name="Sans consentement")
+    # The API refuses a contact without consent; older data (or a database edit) may hold one.
+    session.execute(update(Contact).where(col(Contact.id) == uuid.UUID(unlisted["id"])).values(consent_at=None))
+    session.commit()
+    ids = {i["id"] for i in _all(api, None)[0] if i["type"] == "contacts"}
+    assert kept["id"] in ids and unlisted["id"] not in ids

@@ -1,10 +1,15 @@
 """Contacts: people at a collectivity. Personal data: staff only."""
 
 import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import EmailStr
+from pydantic import EmailStr, field_validator
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime
@@ -31,11 +36,36 @@ class Contact(Entity, ContactBase, table=True):
     search_text: str = Field(default="", max_length=1000)
 
 
+CONSENT_REQUIRED = "a consent date is required: when the person agreed to be listed (personal data)"
+
+
+def _consent_in_schema(schema: dict[str, Any]) -> None:
+    schema.setdefault("required", []).append("consent_at")
+    prop = schema["properties"]["consent_at"]
+    prop.pop("default", None)
+    prop["anyOf"] = [s for s in prop.get("anyOf", []) if s.get("type") != "null"]
+    prop["description"] = CONSENT_DOC
+
+
+CONSENT_DOC = "When the person agreed to be listed. Required: Jisr lists nobody without consent."
+
+
 class ContactCreate(ContactBase):
-    pass
+    # Not a plain required field: a missing date gets a message that says why (not "Field required").
+    model_config = SQLModelConfig(json_schema_extra=_consent_in_schema)  # type: ignore[typeddict-item]
+    consent_at: Annotated[AwareUTC | None, PydanticField(validate_default=True)] = None
+
+    @field_validator("consent_at", mode="after")
+    @classmethod
+    def _consent_given(cls, value: datetime | None) -> datetime:
+        if value is None:
+            raise ValueError(CONSENT_REQUIRED)
+        return value
 
 
 ContactUpdate = partial_model("ContactUpdate", ContactBase)
+ContactUpdate._required = ContactUpdate._required | {"consent_at"}  # type: ignore[attr-defined]
+"""A change; ``consent_at`` cannot be removed, and a contact without one must be given one (service)."""
 
 
 class ContactPublic(PublicMeta, ContactBase):
@@ -44,3 +74,8 @@ class ContactPublic(PublicMeta, ContactBase):
 
 class ContactList(Page[ContactPublic]):
     pass
+
+
+class ConsentFilter(StrEnum):
+    given = "given"
+    missing = "missing"

@@ -1,15 +1,17 @@
 """Contacts (personal data): coordinators and admins only."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from jisr.auth.deps import Staff
+from jisr.auth.models import Role
 from jisr.contacts import service
-from jisr.contacts.models import Contact, ContactCreate, ContactList, ContactPublic, ContactUpdate
+from jisr.contacts.models import ConsentFilter, Contact, ContactCreate, ContactList, ContactPublic, ContactUpdate
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
-from jisr.core.errors import responses
+from jisr.core.errors import Forbidden, responses
 from jisr.core.pagination import ListParamsDep, SearchQ
 from jisr.core.routing import IfMatch, changes_of, created
 
@@ -20,18 +22,29 @@ router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
     "",
     operation_id="contacts-list",
     summary="List contacts",
+    description=(
+        "Only contacts with a consent date (`consent_at`): nobody is listed without consent. Admins may ask "
+        "`consent=missing` for the others, to collect their consent or erase them (`/personal-data/erase`)."
+    ),
     response_model=ContactList,
     responses=responses(401, 403, 422),
 )
 def list_contacts(
-    _: Staff,
+    principal: Staff,
     session: SessionDep,
     params: ListParamsDep,
     collectivity_id: uuid.UUID | None = None,
     active: bool | None = None,
     q: SearchQ = None,
+    consent: Annotated[
+        ConsentFilter, Query(description="`given` (default) or `missing` (admins only).")
+    ] = ConsentFilter.given,
 ) -> ContactList:
-    items, total = service.list_(session, params=params, collectivity_id=collectivity_id, active=active, q=q)
+    if consent == ConsentFilter.missing and principal.role != Role.admin:
+        raise Forbidden("Only admins may list contacts without consent.")
+    items, total = service.list_(
+        session, params=params, collectivity_id=collectivity_id, active=active, q=q, consent=consent
+    )
     return ContactList(items=items, total=total, limit=params.limit, offset=params.offset)
 
 
@@ -39,6 +52,7 @@ def list_contacts(
     "",
     operation_id="contacts-create",
     summary="Create a contact",
+    description="`consent_at` is required: when the person agreed to be listed.",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactPublic,
     responses=responses(401, 403, 404, 422),

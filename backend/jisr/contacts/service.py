@@ -3,11 +3,12 @@
 import uuid
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from jisr.collectivities import service as collectivities
-from jisr.contacts.models import Contact, ContactCreate
+from jisr.contacts.models import CONSENT_REQUIRED, ConsentFilter, Contact, ContactCreate
 from jisr.core.crud import get_or_404, save_changes
+from jisr.core.errors import Invalid
 from jisr.core.pagination import ListParams, paginate, search_clause
 from jisr.core.text import search_blob
 
@@ -32,6 +33,11 @@ def get(session: Session, id: uuid.UUID) -> Contact:
 
 
 def update(session: Session, obj: Contact, *, changes: dict[str, Any], if_match: str | None) -> Contact:
+    if obj.consent_at is None and changes.get("consent_at") is None:
+        raise Invalid(
+            "This contact has no consent date: send consent_at (when the person agreed to be listed) with the change.",
+            errors=[{"loc": ["body", "consent_at"], "msg": CONSENT_REQUIRED}],
+        )
     if "collectivity_id" in changes:
         collectivities.get(session, changes["collectivity_id"])
     save_changes(session, obj, changes, if_match=if_match)
@@ -46,9 +52,20 @@ def delete(session: Session, obj: Contact) -> None:
 
 
 def list_(
-    session: Session, *, params: ListParams, collectivity_id: uuid.UUID | None, active: bool | None, q: str | None
+    session: Session,
+    *,
+    params: ListParams,
+    collectivity_id: uuid.UUID | None,
+    active: bool | None,
+    q: str | None,
+    consent: ConsentFilter = ConsentFilter.given,
 ) -> tuple[list[Contact], int]:
+    """Only contacts who gave consent, unless ``consent=missing`` (admins: to collect it, or erase)."""
     stmt = select(Contact)
+    if consent == ConsentFilter.given:
+        stmt = stmt.where(col(Contact.consent_at).is_not(None))
+    else:
+        stmt = stmt.where(col(Contact.consent_at).is_(None))
     if collectivity_id is not None:
         stmt = stmt.where(Contact.collectivity_id == collectivity_id)
     if active is not None:

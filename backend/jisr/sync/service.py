@@ -47,6 +47,7 @@ class Feed:
     model: type[Entity]
     present: Present
     staff_only: bool = False
+    listed: Any = None  # a condition on the model: rows outside it are not in the feed (contacts without consent)
 
     @property
     def table(self) -> str:
@@ -56,9 +57,9 @@ class Feed:
 FEEDS: dict[str, Feed] = {}
 
 
-def register(name: str, model: type[Entity], present: Present, *, staff_only: bool = False) -> None:
+def register(name: str, model: type[Entity], present: Present, *, staff_only: bool = False, listed: Any = None) -> None:
     """Add a resource to the feed (its deletions are tombstoned already, as for every Entity)."""
-    FEEDS[name] = Feed(name, model, present, staff_only)
+    FEEDS[name] = Feed(name, model, present, staff_only, listed)
 
 
 def _plain(public: type[BaseModel]) -> Present:
@@ -68,7 +69,7 @@ def _plain(public: type[BaseModel]) -> Present:
 register("collectivities", Collectivity, collectivities.public)
 register("needs", Need, needs.public)
 register("partnerships", Partnership, partnerships.public)
-register("contacts", Contact, _plain(ContactPublic), staff_only=True)
+register("contacts", Contact, _plain(ContactPublic), staff_only=True, listed=col(Contact.consent_at).is_not(None))
 register("tags", ThematicTag, _plain(ThematicTagPublic))
 register("events", Event, events.public)
 register("matches", MatchProposal, matching.public)
@@ -146,7 +147,10 @@ def changes(session: Session, *, feeds: list[Feed], since: str | None, limit: in
                 col(m.updated_at).label("at"),
                 col(m.created_at).label("created"),
                 false().label("deleted"),
-            ).where(_after(col(m.updated_at), col(m.id), feed.table, cursor))
+            ).where(
+                _after(col(m.updated_at), col(m.id), feed.table, cursor),
+                feed.listed if feed.listed is not None else true(),
+            )
         )
         parts.append(
             sa_select(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from jisr.audit import service as audit
 from jisr.core.db import insert_for, utcnow
 from jisr.core.models import Entity
 
@@ -41,3 +42,4 @@ def record_deletions(session: Any, table: str, ids: list[uuid.UUID]) -> None:
     now = utcnow()
     rows = [{"id": uuid.uuid4(), "resource_type": table, "resource_id": i, "deleted_at": now} for i in ids]
     session.execute(insert_for(session, Tombstone), rows)
+    audit.record_bulk(session, table, "delete", {"deleted": len(ids)})  # past the audit listener too

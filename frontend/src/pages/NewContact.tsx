@@ -4,7 +4,7 @@ import { ApiError } from "../api/problem";
 import { ErrorBox, Field } from "../components/ui";
 import { useI18n } from "../i18n";
 
-/** Add a contact person (coordinators); consent is recorded with its date when given. */
+/** Add a contact person (coordinators). Consent is required (nobody is listed without it): its date is recorded. */
 export function NewContact({ collectivityId, onCreated }: { collectivityId: string; onCreated: () => void }) {
   const { t } = useI18n();
   const [fullName, setFullName] = useState("");
@@ -29,7 +29,7 @@ export function NewContact({ collectivityId, onCreated }: { collectivityId: stri
             email: email.trim() || null,
             phone: phone.trim() || null,
             languages: [],
-            consent_at: consent ? new Date().toISOString() : null,
+            consent_at: new Date().toISOString(),
             active: true,
           },
         }),
@@ -66,10 +66,10 @@ export function NewContact({ collectivityId, onCreated }: { collectivityId: stri
           </Field>
         </div>
         <label className="check">
-          <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} /> {t("col.consentGiven")}
+          <input type="checkbox" required checked={consent} onChange={(e) => setConsent(e.target.checked)} /> {t("col.consentGiven")}
         </label>
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || !fullName.trim()}>
+          <button type="submit" className="btn btn-primary" disabled={busy || !fullName.trim() || !consent}>
             {t("col.saveContact")}
           </button>
         </div>
