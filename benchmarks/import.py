@@ -9,7 +9,10 @@ On PostgreSQL, in a database of its own (random name, dropped at the end):
 
 Prints wall-clock and CPU times and the ratios to COPY. Targets: first load < 3 s, second < 2 s.
 
-    .venv/bin/python benchmarks/import.py [DIR] [--synthetic] [--url postgresql+psycopg://root@127.0.0.1:5432/postgres]
+    .venv/bin/python benchmarks/import.py [DIR] [--synthetic] [--profile] [--url postgresql+psycopg://…/postgres]
+
+``--profile`` runs both loads under cProfile and prints the 25 costliest functions of each (the
+times then include the profiler's overhead: compare them with each other, not with the targets).
 
 DIR holds the Etalab files (communes.json, epci.json, departements.json, regions.json); without it
 the package is fetched with `npm pack @etalab/decoupage-administratif`, and when that fails a
@@ -17,8 +20,10 @@ synthetic reference with the same file shapes and sizes is generated.
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import random
 import sys
 import tempfile
@@ -92,6 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("directory", nargs="?", type=Path)
     parser.add_argument("--synthetic", action="store_true", help="Do not fetch: generate the reference.")
+    parser.add_argument("--profile", action="store_true", help="cProfile each load; print the top functions.")
     parser.add_argument(
         "--url", default=os.environ.get("JISR_BENCH_URL", "postgresql+psycopg://root@127.0.0.1:5432/postgres")
     )
@@ -142,9 +148,17 @@ def main() -> None:
         )
 
         def timed(label: str) -> tuple[float, float, dict[str, Any]]:
+            profiler = cProfile.Profile() if args.profile else None
             wall, cpu = time.perf_counter(), time.process_time()
+            if profiler is not None:
+                profiler.enable()
             report = _local(None, "france-reference", False, "abort", folder)
+            if profiler is not None:
+                profiler.disable()
             wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if profiler is not None:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
             print(
                 f"{label}: {wall:6.2f} s wall, {cpu:6.2f} s CPU in Jisr's process — created {report['created']}, "
                 f"updated {report['updated']}, unchanged {report['unchanged']}, errors {report['error_count']}"

@@ -121,6 +121,60 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
         "forte": "high",
         "elevee": "high",
     },
+    "event_kind": {
+        "webinar": "webinar",
+        "webinaire": "webinar",
+        "visioconference": "webinar",
+        "ندوة عبر الانترنت": "webinar",
+        "workshop": "workshop",
+        "atelier": "workshop",
+        "ورشة عمل": "workshop",
+        "field mission": "field_mission",
+        "mission de terrain": "field_mission",
+        "mission": "field_mission",
+        "مهمة ميدانية": "field_mission",
+        "meeting": "meeting",
+        "reunion": "meeting",
+        "rencontre": "meeting",
+        "اجتماع": "meeting",
+    },
+    "audience": {
+        "fr": "FR",
+        "france": "FR",
+        "collectivites francaises": "FR",
+        "lb": "LB",
+        "liban": "LB",
+        "lebanon": "LB",
+        "collectivites libanaises": "LB",
+        "both": "both",
+        "tous": "both",
+        "toutes": "both",
+        "les deux": "both",
+        "fr lb": "both",
+        "fr et lb": "both",
+        "all": "both",
+    },
+    "event_status": {
+        "planned": "planned",
+        "prevu": "planned",
+        "planifie": "planned",
+        "a venir": "planned",
+        "open": "open",
+        "ouvert": "open",
+        "inscriptions ouvertes": "open",
+        "closed": "closed",
+        "ferme": "closed",
+        "clos": "closed",
+        "complet": "closed",
+        "inscriptions closes": "closed",
+        "cancelled": "cancelled",
+        "canceled": "cancelled",
+        "annule": "cancelled",
+        "done": "done",
+        "termine": "done",
+        "passe": "done",
+        "held": "done",
+    },
     "language": {
         "fr": "fr",
         "francais": "fr",
@@ -139,7 +193,7 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 
 
 def word(group: str) -> Callable[[Any], str]:
-    words = VALUE_WORDS[group]
+    words = {fold(k): v for k, v in VALUE_WORDS[group].items()}  # "بلدية" is compared as folded: "بلديه"
     allowed = sorted(set(words.values()))
 
     def parse(value: Any) -> str:
@@ -218,6 +272,34 @@ def a_uuid(value: Any) -> uuid.UUID:
 
 def string_list(value: Any) -> list[str]:
     return parsing.split_list(value)
+
+
+def moment(value: Any) -> Any:
+    """An event's time: kept naive (the wall time in the event's time zone) unless it has an offset."""
+    try:
+        return parsing.parse_datetime(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a date and time: write 15/06/2021 14:30, 2021-06-15T14:30 or 2021-06-15T14:30+03:00"
+        ) from None
+
+
+_SPEAKER = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<organisation>[^()]*)\))?\s*$")
+
+
+def speakers(value: Any) -> list[Any]:
+    """`Name (Organisation) | Name`, or (JSON) a list of such texts or of {name, organisation, topic}."""
+    out: list[Any] = []
+    for piece in value if isinstance(value, list) else parsing.split_list_keeping_commas(value):
+        piece = piece[0] if isinstance(piece, list) else piece
+        if isinstance(piece, dict):
+            out.append(piece)
+            continue
+        m = _SPEAKER.match(str(piece).strip())
+        if m is None:
+            raise ValueError(f"'{piece}' is not a speaker: write Name (Organisation) | Name")
+        out.append({"name": m.group("name").strip(), "organisation": (m.group("organisation") or "").strip()})
+    return out
 
 
 def consent(value: Any) -> Any:
@@ -404,11 +486,39 @@ CONTACTS = [
     Column("active", parsing.parse_bool, ("actif", "active"), "oui/non"),
 ]
 
+EVENTS = [
+    *COMMON,
+    Column("kind", word("event_kind"), ("type", "nature", "type d evenement", "event type"), "webinaire, atelier…"),
+    Column("title", text, ("titre", "intitule", "nom", "evenement", "event", "name")),
+    Column("description", text, ("detail", "details", "programme", "presentation")),
+    Column(
+        "starts_at",
+        moment,
+        ("debut", "date de debut", "date et heure de debut", "date", "start", "starts", "start date", "begins"),
+        "15/06/2021 14:30, 2021-06-15T14:30 (wall time in `timezone`) or with an offset (+02:00, Z)",
+    ),
+    Column(
+        "ends_at",
+        moment,
+        ("fin", "date de fin", "date et heure de fin", "end", "ends", "end date"),
+        "as `starts_at`; after it",
+    ),
+    Column("timezone", text, ("fuseau horaire", "fuseau", "time zone", "tz"), "IANA name: Asia/Beirut (default)"),
+    Column("location", text, ("lieu", "adresse", "ville", "place", "venue")),
+    Column("country", word("country"), ("pays",), "FR/LB, France/Liban"),
+    Column("online_url", text, ("lien", "lien de connexion", "lien visio", "visio", "url", "link", "online url")),
+    Column("audience", word("audience"), ("public", "public vise", "pour"), "FR, LB or both (tous)"),
+    Column("capacity", parsing.parse_int, ("capacite", "places", "nombre de places", "jauge", "seats")),
+    Column("status", word("event_status"), ("statut", "etat"), "planned, open… / prévu, ouvert, annulé"),
+    Column("speakers", speakers, ("intervenants", "intervenant", "orateurs", "speaker"), "Name (Organisation) | …"),
+]
+
 COLUMNS: dict[str, list[Column]] = {
     "collectivities": COLLECTIVITIES,
     "needs": NEEDS,
     "partnerships": PARTNERSHIPS,
     "contacts": CONTACTS,
+    "events": EVENTS,
 }
 
 _REF_HEADER = re.compile(

@@ -17,12 +17,14 @@ import re
 import typing
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import JSON, Boolean, ColumnElement, any_, bindparam, delete, or_, select, text
+from sqlalchemy import JSON, Boolean, ColumnElement, any_, bindparam, delete, func, or_, select, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session
@@ -35,6 +37,8 @@ from jisr.core.errors import AppError
 from jisr.core.extrefs import ExternalRef
 from jisr.core.models import Entity
 from jisr.core.text import fold, search_blob
+from jisr.events import service as events_service
+from jisr.events.models import Event, EventBase, EventRegistration
 from jisr.imports import columns as C
 from jisr.imports.models import MAX_ERRORS, ImportIssue
 from jisr.imports.parsing import RawRow, blank
@@ -321,11 +325,95 @@ class ContactSpec(Spec):
             pairs.append((("name", r.collectivity_id, fold(r.full_name)), r.id))
         return _group_ids(pairs)
 
+    def check(self, session: Session, merged: dict[str, Any], self_id: uuid.UUID, ctx: Ctx) -> list[tuple[str, str]]:
+        if merged.get("consent_at") is None:  # GDPR: nobody is listed without consent (docs/decisions.md)
+            return [("consent_at", "A consent date is required: when the person agreed to be listed.")]
+        return []
+
     def search_text(self, merged: dict[str, Any], ctx: Ctx) -> str:
         return search_blob(merged["full_name"], merged.get("email"), merged.get("role"))
 
 
-SPECS: dict[str, Spec] = {s.name: s for s in (CollectivitySpec(), NeedSpec(), PartnershipSpec(), ContactSpec())}
+def _instant(value: datetime, zone: str) -> datetime | None:
+    """An aware time in UTC; a naive one is the wall time in ``zone`` (None when the clocks skip it).
+    The rule of the events service (``events.service.to_utc``), without its HTTP error."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    instant = value.replace(tzinfo=tz).astimezone(UTC)
+    return instant if instant.astimezone(tz).replace(tzinfo=None) == value else None
+
+
+class EventSpec(Spec):
+    """Events have no external references: a row is the event of the same kind, folded title and start.
+
+    The start of a row without an offset is a wall time in the row's ``timezone``, or, when the row
+    gives none, in the time zone of each candidate event (a file of Paris times updates Paris events).
+    """
+
+    name, model, base, resource = "events", Event, EventBase, "event"
+    required = ("kind", "title", "starts_at", "ends_at")
+    has_refs = False
+
+    def natural_key(self, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        start = values.get("starts_at")
+        if not values.get("kind") or not values.get("title") or not isinstance(start, datetime):
+            return None
+        return (str(values["kind"]), fold(values["title"]), start, values.get("timezone") or None)
+
+    def find_natural(self, session: Session, keys: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], list[uuid.UUID]]:
+        t = table_of(Event)
+        # Naive starts may be in any zone (UTC-12 … UTC+14): look a day around them, then compare exactly.
+        bounds = [k[2].astimezone(UTC).replace(tzinfo=None) if k[2].tzinfo else k[2] for k in keys]
+        margin = timedelta(hours=15)
+        lo, hi = (min(bounds) - margin).replace(tzinfo=UTC), (max(bounds) + margin).replace(tzinfo=UTC)
+        by_title: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+        for k in keys:
+            by_title[(k[0], k[1])].append(k)
+        stmt = select(t.c.id, t.c.kind, t.c.title, t.c.starts_at, t.c.timezone).where(
+            one_of(t.c.kind, {k[0] for k in keys}), t.c.starts_at >= lo, t.c.starts_at <= hi
+        )
+        pairs: list[tuple[tuple[Any, ...], uuid.UUID]] = []
+        for r in session.execute(stmt).all():
+            for k in by_title.get((r.kind, fold(r.title)), []):
+                if _instant(k[2], k[3] or r.timezone) == r.starts_at:
+                    pairs.append((k, r.id))
+        return _group_ids(pairs)
+
+    def check(self, session: Session, merged: dict[str, Any], self_id: uuid.UUID, ctx: Ctx) -> list[tuple[str, str]]:
+        """Times to UTC by the event's time zone (in place: the row is compared and written in UTC)."""
+        problems: list[tuple[str, str]] = []
+        zone = merged["timezone"]
+        for name in ("starts_at", "ends_at"):
+            value = merged[name]
+            instant = _instant(value, zone)
+            if instant is None:
+                skipped = f"{value:%Y-%m-%d %H:%M} does not exist in {zone}"
+                problems.append((name, f"{skipped}: the clocks skip it when summer time starts."))
+            merged[name] = instant
+        if problems:
+            return problems
+        if merged["ends_at"] <= merged["starts_at"]:
+            return [("ends_at", "The event must end after it starts.")]
+        if merged.get("capacity") is not None:
+            r = table_of(EventRegistration)
+            stmt = select(func.count()).where(r.c.event_id == self_id, one_of(r.c.status, events_service.HOLDS_SEAT))
+            taken = int(session.execute(stmt).scalar_one())
+            if taken > merged["capacity"]:
+                return [("capacity", f"{taken} collectivities hold a seat: the capacity cannot go below that.")]
+        return []
+
+    def search_text(self, merged: dict[str, Any], ctx: Ctx) -> str:
+        names = [str(s.get("name", "")) for s in merged.get("speakers") or []]
+        return search_blob(merged["title"], merged.get("description"), merged.get("location"), names)[:12000]
+
+
+SPECS: dict[str, Spec] = {
+    s.name: s for s in (CollectivitySpec(), NeedSpec(), PartnershipSpec(), ContactSpec(), EventSpec())
+}
 
 
 # --- reading rows into items -------------------------------------------------------------
@@ -413,6 +501,9 @@ class RowReader:
                 item.error(header, 'external_refs must be an object: {"cuf": "C-1234"}')
             return
         if blank(value):
+            return
+        if not self.spec.has_refs:
+            item.error(header, f"{self.spec.name.capitalize()} have no external references: remove this column.")
             return
         if not _SOURCE.match(source):
             item.error(header, f"'{source}' is not a valid reference source (a-z, 0-9, - and _)")
@@ -726,12 +817,9 @@ class Engine:
         existing_ids = {t for t in targets.values() if t is not None}
         existing: dict[uuid.UUID, dict[str, Any]] = {}
         if existing_ids:
-            if self.trusted:  # only what the rows may change, and the bookkeeping
-                names = {"id", "version", "created_at", "search_text"}.union(*(i.values for i in items))
-                fetch: Any = [self.table.c[n] for n in self.columns if n in names]
-            else:
-                fetch = [self.table]
-            for r in session.execute(select(*fetch).where(one_of(self.table.c.id, existing_ids))).all():
+            # Whole rows, also when trusted: an update writes every NOT NULL column of the INSERT half of
+            # its upsert, and the search text of a renamed row keeps the names coordinators added.
+            for r in session.execute(select(self.table).where(one_of(self.table.c.id, existing_ids))).all():
                 existing[r.id] = dict(r._mapping)
         links: dict[tuple[uuid.UUID, str], set[uuid.UUID]] = defaultdict(set)
         if existing and spec.tag_fields and any(item.tags for item in items):
@@ -1020,18 +1108,4 @@ def run(
     if reader.header_issues:
         engine.report.add_errors(reader.header_issues)
     refresh_statistics(engine)
-    return engine.report
-
-
-def run_trusted(session: Session, kind: str, items: Iterator[Item] | list[Item], *, batch_size: int = 5000) -> Report:
-    """Rows built by Jisr itself (the French reference): no parsing, validation or reference lookups."""
-    engine = Engine(session, kind, trusted=True)
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= batch_size:
-            engine.process(batch)
-            batch = []
-    if batch:
-        engine.process(batch)
     return engine.report

@@ -19,6 +19,7 @@ class ImportKind(StrEnum):
     needs = "needs"
     partnerships = "partnerships"
     contacts = "contacts"
+    events = "events"
 
 
 class OnError(StrEnum):

@@ -207,7 +207,7 @@ def parse_datetime(value: Any) -> datetime:
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
-    text = str(value).strip()
+    text = _FRENCH_HOUR.sub(lambda m: f" {m.group(1)}:{m.group(2) or '00'}", str(value).strip())
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
@@ -221,6 +221,7 @@ def parse_datetime(value: Any) -> datetime:
     return datetime(d.year, d.month, d.day)
 
 
+_FRENCH_HOUR = re.compile(r"\s+(?:a\s+|à\s+)?(\d{1,2})\s*h\s*(\d{2})?$", re.IGNORECASE)  # "15/06/2021 à 14h30"
 _INT = re.compile(r"^[+-]?\d+$")
 
 

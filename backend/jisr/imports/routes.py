@@ -47,8 +47,12 @@ body (`application/json`), or a CSV body (`text/csv`).
 * Each row updates the record it matches — by `id`, by external reference, or by natural key
   (collectivities: country + kind + code, or name + governorate/département; needs: collectivity +
   direction + title; partnerships: `atlas_id`, or the pair; contacts: collectivity + e-mail, or
-  name) — and creates one otherwise. Only the columns present are written. Importing the same file
-  again counts every row as `unchanged` and writes nothing.
+  name; events, which have no external references: kind + title + start) — and creates one otherwise.
+* Event times: `15/06/2021 14:30` or `2021-06-15T14:30` is the wall time in the row's `timezone`
+  (else the matched event's, else Asia/Beirut); with an offset (`+03:00`, `Z`) it is taken as is. A
+  wall time the clocks skip is an error; one they repeat is its first (summer-time) occurrence.
+* Only the columns present are written. Importing the same file again counts every row as
+  `unchanged` and writes nothing.
 * The answer counts `created`, `updated`, `unchanged` (what the file does, or would do for a dry
   run or a rejected file: see `committed`) and lists every error as `{{row, field, message}}`; `row`
   is the spreadsheet line (the header is line 1) or the 1-based position in a JSON array. Only the

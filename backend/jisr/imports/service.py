@@ -6,6 +6,7 @@ so a job survives the process that received it. Progress is written as the job g
 SQLite allows one writer at a time, so there the job reports at its end).
 """
 
+import fcntl
 import io
 import logging
 import tarfile
@@ -19,9 +20,11 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from jisr.audit import service as audit
 from jisr.auth.service import Principal
+from jisr.core.config import get_settings
 from jisr.core.crud import get_or_404
-from jisr.core.db import new_session, utcnow
+from jisr.core.db import get_engine, new_session, utcnow
 from jisr.core.pagination import ListParams, paginate
 from jisr.imports import engine, france, parsing
 from jisr.imports.models import (
@@ -65,6 +68,100 @@ def report_of(job: ImportJob) -> ImportReport:
     )
 
 
+# --- leases: which running jobs still have a process behind them ---------------------------------
+# A job is `running` in the database from its claim to its end. If the process running it dies
+# (SIGKILL, power loss) its transaction is rolled back — nothing of the import is written — but
+# the row would say `running` forever. So a running job holds a lease that the operating system or
+# the database frees when the process dies: a PostgreSQL session advisory lock (any host), or an
+# flock on a file beside the SQLite database (one host). At start-up (`bootstrap`), a running job
+# whose lease can be taken has no process left: it is marked failed, and can be imported again.
+
+INTERRUPTED = "Interrupted: the server stopped while this import ran, and nothing of it was written. Run it again."
+
+_leases: dict[uuid.UUID, Any] = {}
+
+
+def _lock_key(job_id: uuid.UUID) -> int:
+    return int.from_bytes(job_id.bytes[:8], "big", signed=True)
+
+
+def _try_lease(job_id: uuid.UUID) -> Any | None:
+    """Take the lease of ``job_id`` without waiting; None when a live process holds it."""
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _lock_key(job_id)}).scalar():
+            return conn
+        conn.close()
+        return None
+    folder = get_settings().var_dir / "import-leases"
+    folder.mkdir(parents=True, exist_ok=True)
+    f = (folder / f"{job_id}.lock").open("a")  # noqa: SIM115 (held until the lease ends)
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        f.close()
+        return None
+    return f
+
+
+def _free(job_id: uuid.UUID, lease: Any) -> None:
+    try:
+        if hasattr(lease, "execute"):
+            lease.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _lock_key(job_id)})
+            lease.close()
+        else:
+            (get_settings().var_dir / "import-leases" / f"{job_id}.lock").unlink(missing_ok=True)
+            lease.close()  # closing the file releases the flock
+    except Exception:  # a lease that cannot be freed cleanly dies with its connection or process
+        log.warning("could not free the lease of import %s", job_id, exc_info=True)
+        if hasattr(lease, "invalidate"):
+            lease.invalidate()
+
+
+def hold(job_id: uuid.UUID) -> bool:
+    """Hold the lease of a job this process is about to run (until ``release``)."""
+    if job_id in _leases:
+        return True
+    lease = _try_lease(job_id)
+    if lease is None:
+        return False
+    _leases[job_id] = lease
+    return True
+
+
+def release(job_id: uuid.UUID) -> None:
+    lease = _leases.pop(job_id, None)
+    if lease is not None:
+        _free(job_id, lease)
+
+
+def recover_interrupted(session: Session) -> int:
+    """Mark failed the running jobs no live process holds (start-up). Returns how many."""
+    ids = list(session.exec(select(ImportJob.id).where(ImportJob.status == JobStatus.running.value)))
+    recovered = 0
+    for job_id in ids:
+        if job_id in _leases:
+            continue
+        lease = _try_lease(job_id)
+        if lease is None:
+            continue
+        try:
+            done = session.execute(
+                update(ImportJob)
+                .where(col(ImportJob.id) == job_id, col(ImportJob.status) == JobStatus.running.value)
+                .values(status=JobStatus.failed.value, detail=INTERRUPTED, finished_at=utcnow(), updated_at=utcnow())
+            )
+            session.execute(delete(ImportPayload).where(col(ImportPayload.job_id) == job_id))
+            session.commit()
+            recovered += int(done.rowcount)  # type: ignore[attr-defined]
+        finally:
+            _free(job_id, lease)
+    if recovered:
+        log.warning("marked %d interrupted import job(s) as failed", recovered)
+    return recovered
+
+
 def new_job(
     session: Session,
     *,
@@ -88,6 +185,8 @@ def new_job(
         status=JobStatus.queued.value if payload is not None else JobStatus.running.value,
         started_at=None if payload is not None else utcnow(),
     )
+    if payload is None:  # running from now on, in this process
+        hold(job.id)
     session.add(job)
     session.flush()
     if payload is not None:
@@ -130,14 +229,20 @@ def _progress_writer(session: Session, job_id: uuid.UUID) -> Callable[[int], Non
 
 
 def _finish(session: Session, job: ImportJob, rep: engine.Report | None, *, failure: str | None = None) -> ImportReport:
-    """Write or roll back the import, then record the outcome (and tell webhooks) in a new transaction."""
+    """Keep or roll back the import, record the outcome (and tell webhooks), then commit.
+
+    The rows and the job's outcome are committed together: a process killed before that commit leaves
+    neither (the job stays `running` until ``recover_interrupted``), never rows under a running job."""
     write = False
     if rep is not None and failure is None:
         write = not job.dry_run and (rep.error_count == 0 or job.on_error == OnError.skip.value)
         if write:
             if job.kind == "needs":
                 _emit_needs(session, rep)
-            session.commit()
+            # Rows are written set-based, past the audit listener: one summary row per import.
+            counts = {"created": rep.created, "updated": rep.updated, "rejected": rep.rejected}
+            table = "collectivities" if job.kind == FRANCE else job.kind
+            audit.record_bulk(session, table, "import", counts, import_id=job.id)
         else:
             session.rollback()
     else:
@@ -168,6 +273,7 @@ def _finish(session: Session, job: ImportJob, rep: engine.Report | None, *, fail
             key=str(job.id),
         )
     session.commit()
+    release(job.id)
     return report
 
 
@@ -261,12 +367,17 @@ def _unpack_files(payload: bytes) -> dict[str, bytes]:
 
 
 def claim(session: Session, job_id: uuid.UUID) -> bool:
+    """Take a queued job: its lease first, so that it is never `running` without one."""
+    if not hold(job_id):
+        return False
     result = session.execute(
         update(ImportJob)
         .where(col(ImportJob.id) == job_id, col(ImportJob.status) == JobStatus.queued.value)
         .values(status=JobStatus.running.value, started_at=utcnow())
     )
     session.commit()
+    if not result.rowcount:  # type: ignore[attr-defined]
+        release(job_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -278,6 +389,7 @@ def run_job(job_id: uuid.UUID) -> ImportReport | None:
         job = session.get(ImportJob, job_id)
         payload = session.get(ImportPayload, job_id)
         if job is None:
+            release(job_id)
             return None
         data = payload.data if payload is not None else b""
         session.commit()

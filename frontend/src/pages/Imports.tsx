@@ -10,7 +10,7 @@ import { useTitle } from "./common";
 
 type Report = components["schemas"]["ImportReport"];
 type Kind = components["schemas"]["ImportKind"];
-const KINDS: Kind[] = ["collectivities", "needs", "partnerships", "contacts"];
+const KINDS: Kind[] = ["collectivities", "needs", "partnerships", "contacts", "events"];
 const EXPORTS = ["collectivities", "needs", "partnerships", "contacts", "tags", "partnerships-atlas"] as const;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
