@@ -138,7 +138,7 @@ def broken_client() -> Iterator[TestClient]:
         yield c
 
 
-@pytest.mark.parametrize("path", ["/boom", "/api/v1/needs", "/api/v1/auth/me"])
+@pytest.mark.parametrize("path", ["/boom", "/api/v1/partnerships", "/api/v1/auth/me"])
 def test_500_hides_internals(broken_client: TestClient, path: str) -> None:
     r = broken_client.get(path)
     body = assert_problem(r, 500)
@@ -184,7 +184,8 @@ def test_hostile_strings_in_bodies(api: Api, value: str) -> None:
         assert api.get(f"/api/v1/needs/{r.json()['id']}").json()["description"] == value
     r = api.post("/api/v1/collectivities", json={"country": "LB", "kind": "municipality", "name": value[:200]})
     _stored_or_refused(r, value[:200], "name")
-    r = api.post("/api/v1/contacts", json={"collectivity_id": c["id"], "full_name": value[:200]})
+    contact = {"collectivity_id": c["id"], "full_name": value[:200], "consent_at": "2024-01-15T09:00Z"}
+    r = api.post("/api/v1/contacts", json=contact)
     _stored_or_refused(r, value[:200], "full_name")
     r = api.patch(f"/api/v1/collectivities/{c['id']}", json={"description": value[:5000]})
     _stored_or_refused(r, value[:5000], "description")

@@ -5,7 +5,10 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Connection
+from sqlmodel import Session
 
+from jisr.audit import service as audit
 from jisr.auth import service
 from jisr.auth.models import Role
 from jisr.auth.service import Principal
@@ -16,10 +19,21 @@ from jisr.core.security import BEARER
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def current_principal(session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+BearerToken = Annotated[str | None, Depends(oauth2)]
+
+
+def authenticate(db: Session | Connection, token: str | None) -> Principal:
+    """The caller behind ``token`` (401 when there is none or it is not valid); for read routes that
+    take ``BearerToken`` and check it in their one threadpool hop (``core.pagination.json_answer``)."""
     if not token:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.", headers=BEARER)
-    return service.principal_from_token(session, token)
+    return service.principal_from_token(db, token)
+
+
+def current_principal(session: SessionDep, token: BearerToken) -> Principal:
+    principal = authenticate(session, token)
+    audit.use_principal(session, principal)  # the audit trail names who wrote (jisr.audit.service)
+    return principal
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, inspect
+from sqlalchemy import Connection, bindparam, delete, func, inspect
 from sqlmodel import Session, col, select
 
 from jisr.auth.models import (
@@ -42,13 +42,22 @@ class Principal:
         return self.role in (Role.admin, Role.coordinator)
 
 
-def _user_principal(user: User) -> Principal:
+# The token check of every request: one prebuilt Core statement (no ORM objects, no statement to build).
+_USER_ROW = select(
+    *(User.__table__.c[n] for n in ("id", "role", "collectivity_id", "email", "full_name", "language", "is_active"))  # type: ignore[attr-defined]
+).where(User.__table__.c.id == bindparam("id"))  # type: ignore[attr-defined]
+_CLIENT_ROW = select(
+    *(ApiClient.__table__.c[n] for n in ("id", "role", "collectivity_id", "client_id", "name", "is_active"))  # type: ignore[attr-defined]
+).where(ApiClient.__table__.c.id == bindparam("id"))  # type: ignore[attr-defined]
+
+
+def _user_principal(user: Any) -> Principal:  # a User or a row of _USER_ROW
     return Principal(
         "user", user.id, Role(user.role), user.collectivity_id, user.email, user.full_name, Language(user.language)
     )
 
 
-def _client_principal(client: ApiClient) -> Principal:
+def _client_principal(client: Any) -> Principal:  # an ApiClient or a row of _CLIENT_ROW
     return Principal("api_client", client.id, Role(client.role), client.collectivity_id, client.client_id, client.name)
 
 
@@ -116,7 +125,7 @@ def issue_token(principal: Principal) -> tuple[str, int]:
     return security.create_token(f"{prefix}:{principal.id}", principal.role.value)
 
 
-def principal_from_token(session: Session, token: str) -> Principal:
+def principal_from_token(db: Session | Connection, token: str) -> Principal:
     """The caller behind a token; 401 when the account is gone, inactive or its role changed."""
     claims: dict[str, Any] = security.decode_token(token)
     kind, _, raw_id = str(claims["sub"]).partition(":")
@@ -125,11 +134,11 @@ def principal_from_token(session: Session, token: str) -> Principal:
     except ValueError as exc:
         raise Unauthorized("The token is invalid or expired.", headers=security.BEARER) from exc
     principal: Principal | None = None
-    if kind == "user":
-        user = session.get(User, ident)
+    if kind == "user":  # a Session or a Connection
+        user = db.execute(_USER_ROW, {"id": ident}).first()
         principal = _user_principal(user) if user and user.is_active else None
     elif kind == "client":
-        client = session.get(ApiClient, ident)
+        client = db.execute(_CLIENT_ROW, {"id": ident}).first()
         principal = _client_principal(client) if client and client.is_active else None
     if principal is None or principal.role.value != claims["role"]:
         raise Unauthorized("The token is invalid or expired.", headers=security.BEARER)

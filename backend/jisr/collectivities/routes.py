@@ -2,11 +2,12 @@
 
 import uuid
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import Connection
 
-from jisr.auth.deps import Authenticated, Staff, ensure_own_collectivity
+from jisr.auth.deps import Authenticated, BearerToken, Staff, authenticate, ensure_own_collectivity
 from jisr.collectivities import service
 from jisr.collectivities.geography import Governorate, lebanon
 from jisr.collectivities.models import (
@@ -21,7 +22,7 @@ from jisr.collectivities.models import (
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.pagination import ListParamsDep, SearchQ, json_answer
 from jisr.core.routing import IfMatch, changes_of, created
 
 router = APIRouter(prefix="/api/v1")
@@ -37,6 +38,60 @@ Slug = Annotated[str | None, Query(max_length=80, description="A tag slug; its s
     response_model=CollectivityList,
     responses=responses(401, 404, 422),
 )
+async def collectivities_page(
+    token: BearerToken,
+    params: ListParamsDep,
+    country: Country | None = None,
+    kind: Kind | None = None,
+    governorate: Annotated[str | None, Query(max_length=8)] = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=3)] = None,
+    departement: Annotated[str | None, Query(max_length=3)] = None,
+    code: Annotated[str | None, Query(max_length=20)] = None,
+    parent_id: uuid.UUID | None = None,
+    capacity: Capacity | None = None,
+    tag: Slug = None,
+    expertise: Slug = None,
+    interest: Slug = None,
+    external_ref: Annotated[
+        str | None,
+        Query(max_length=250, pattern=r"^[a-z][a-z0-9_-]*:.+$", description="`source:value`, e.g. `cuf:C-1234`."),
+    ] = None,
+    q: SearchQ = None,
+) -> Response:
+    """`q` matches the name, Arabic name, other spellings and code, ignoring case and accents."""
+    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
+    filters = {
+        "country": country,
+        "kind": kind,
+        "governorate": governorate,
+        "district": district,
+        "region": region,
+        "departement": departement,
+        "code": code,
+        "parent_id": parent_id,
+        "capacity": capacity,
+    }
+
+    def answer(conn: Connection) -> dict[str, Any]:
+        authenticate(conn, token)
+        items, total = service.page(
+            conn,
+            params=params,
+            filters=filters,
+            tag=tag,
+            expertise=expertise,
+            interest=interest,
+            external_ref=external_ref,
+            q=q,
+        )
+        return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+
+    return await json_answer(answer)
+
+
+# Exports (jisr.exports.routes) wrap this function: its parameters, its dependencies and its page model.
+# The route is `collectivities_page` above, with the same parameters: one threadpool hop, JSON written at once.
 def list_collectivities(
     _: Authenticated,
     session: SessionDep,

@@ -3,6 +3,7 @@
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlmodel import Session, select
 
 from jisr.auth.service import Principal
@@ -16,9 +17,9 @@ from jisr.collectivities.models import (
 )
 from jisr.core.crud import get_or_404, save_changes
 from jisr.core.errors import Conflict, Forbidden, Invalid
-from jisr.core.extrefs import find_by_ref
+from jisr.core.extrefs import ExternalRef
 from jisr.core.models import as_dict
-from jisr.core.pagination import ListParams, paginate, search_clause
+from jisr.core.pagination import ListParams, page_of, paginate, search_clause
 from jisr.core.text import search_blob
 from jisr.tags import service as tags
 from jisr.tags.models import Relation
@@ -127,35 +128,68 @@ def delete(session: Session, obj: Collectivity) -> None:
     session.flush()
 
 
-def list_(
-    session: Session,
+# Filters use the table's Core columns: the list fast path then compiles no ORM state (the ORM
+# `list_` accepts them as well).
+_C = Collectivity.__table__.c  # type: ignore[attr-defined]
+
+
+def _filtered(
+    db: Session | Connection,
+    stmt: Any,
     *,
-    params: ListParams,
     filters: dict[str, Any],
     tag: str | None,
     expertise: str | None,
     interest: str | None,
     external_ref: str | None,
     q: str | None,
-) -> tuple[list[Collectivity], int]:
-    stmt = select(Collectivity)
+) -> Any:
     for name, value in filters.items():
         if value is not None:
-            stmt = stmt.where(getattr(Collectivity, name) == value)
+            stmt = stmt.where(_C[name] == value)
     for slug, relations in (
         (tag, [Relation.expertise, Relation.interest]),
         (expertise, [Relation.expertise]),
         (interest, [Relation.interest]),
     ):
         if slug:
-            ids = tags.slug_with_descendants(session, slug)
-            stmt = stmt.where(tags.tagged_with(RESOURCE, Collectivity.id, ids, relations))
+            ids = tags.slug_with_descendants(db, slug)
+            stmt = stmt.where(tags.tagged_with(RESOURCE, _C.id, ids, relations))
     if external_ref:
         source, _, value = external_ref.partition(":")
-        stmt = stmt.where(Collectivity.id == find_by_ref(session, RESOURCE, source, value))
+        refs = ExternalRef.__table__.c  # type: ignore[attr-defined]
+        holder = select(refs.resource_id).where(
+            refs.resource_type == RESOURCE, refs.source == source, refs.value == value
+        )
+        stmt = stmt.where(_C.id.in_(holder))
     if q:
-        stmt = stmt.where(*search_clause(Collectivity.search_text, q))
+        stmt = stmt.where(*search_clause(_C.search_text, q))
+    return stmt
+
+
+def list_(session: Session, *, params: ListParams, **criteria: Any) -> tuple[list[Collectivity], int]:
+    """Collectivities as ORM rows (for other domains); criteria as ``page`` takes them."""
+    stmt = _filtered(session, select(Collectivity), **criteria)
     return paginate(session, stmt, params, model=Collectivity, sortable=SORTABLE, default="name")
+
+
+PUBLIC_FIELDS = list(CollectivityPublic.model_fields)
+# The answer's columns: the table's public ones, then tag ids and references per row.
+_COLUMNS = [c for c in _C if c.name in CollectivityPublic.model_fields] + tags.link_columns(RESOURCE, _C.id, TAG_FIELDS)
+
+
+def page(conn: Connection, *, params: ListParams, **criteria: Any) -> tuple[list[dict[str, Any]], int]:
+    """A page of ``GET /collectivities`` as CollectivityPublic dicts, and the total (``core.pagination.page_of``)."""
+    return page_of(
+        conn,
+        _filtered(conn, select(_C.id), **criteria),
+        params,
+        model=Collectivity,
+        sortable=SORTABLE,
+        default="name",
+        columns=_COLUMNS,
+        fields=PUBLIC_FIELDS,
+    )
 
 
 def public(session: Session, rows: list[Collectivity]) -> list[CollectivityPublic]:

@@ -1,13 +1,18 @@
 """Engine and sessions. Services flush; the route or command that owns the session commits."""
 
+import json
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import DateTime, String, TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from jisr.core.config import get_settings
@@ -95,6 +100,17 @@ def new_session() -> Session:
     return Session(get_engine(), expire_on_commit=False)
 
 
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """A connection for a read-only request, in autocommit: no BEGIN and no ROLLBACK round trips.
+
+    Each statement sees its own snapshot, so a request that must be consistent puts what it needs
+    in one statement (``core.pagination.page_of`` does: page, total and per-row links together).
+    """
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        yield conn
+
+
 def get_session() -> Iterator[Session]:
     with new_session() as session:
         yield session
@@ -107,3 +123,68 @@ def insert_for(session: Session, table: Any) -> Any:
     """A dialect-aware INSERT that supports ``on_conflict_do_nothing/update``."""
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+# --- aggregates that differ by dialect -----------------------------------------------------------
+# PostgreSQL returns arrays and JSON as Python values; SQLite returns JSON text (and stores UUIDs as
+# 32 hex digits). These two give the same Python values on both.
+
+
+class _UuidList(TypeDecorator[list[uuid.UUID]]):
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> list[uuid.UUID]:
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = json.loads(value)
+        return [v if isinstance(v, uuid.UUID) else uuid.UUID(v) for v in value]
+
+
+class _JsonObject(TypeDecorator[dict[str, Any]]):
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> dict[str, Any]:
+        if value is None:
+            return {}
+        return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+class uuid_list(FunctionElement[list[uuid.UUID]]):  # noqa: N801 (an SQL function)
+    """Aggregate: the column's UUIDs as a list in ascending order ([] for no row).
+
+    The order is explicit on PostgreSQL; SQLite's ``json_group_array`` takes the rows in the order it
+    reads them, which for ``tag_links`` is its (resource_id, relation, tag_id) index: the same."""
+
+    type = _UuidList()
+    inherit_cache = True
+
+
+class json_object(FunctionElement[dict[str, Any]]):  # noqa: N801 (an SQL function)
+    """Aggregate: {key: value} over the rows ({} for no row)."""
+
+    type = _JsonObject()
+    inherit_cache = True
+
+
+@compiles(uuid_list, "postgresql")
+def _uuid_list_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.clauses, **kw)
+    return f"array_agg({column} ORDER BY {column})"
+
+
+@compiles(uuid_list)
+def _uuid_list_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object, "postgresql")
+def _json_object_pg(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_object_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object)
+def _json_object_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_group_object({compiler.process(element.clauses, **kw)})"

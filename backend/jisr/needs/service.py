@@ -3,14 +3,15 @@
 import uuid
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection
+from sqlmodel import Session, select
 
 from jisr.auth.deps import ensure_own_collectivity
 from jisr.auth.service import Principal
 from jisr.collectivities import service as collectivities
 from jisr.collectivities.models import Collectivity
 from jisr.core.crud import get_or_404, save_changes
-from jisr.core.pagination import ListParams, paginate, search_clause
+from jisr.core.pagination import ListParams, page_of, paginate, search_clause
 from jisr.core.text import search_blob
 from jisr.needs.models import Need, NeedCreate, NeedPublic
 from jisr.tags import service as tags
@@ -71,32 +72,63 @@ def delete(session: Session, obj: Need, *, actor: Principal) -> None:
     session.flush()
 
 
-def list_(
-    session: Session,
+# Filters use the table's Core columns: the list fast path then compiles no ORM state (the ORM
+# `list_` accepts them as well).
+_C = Need.__table__.c  # type: ignore[attr-defined]
+
+
+def _filtered(
+    db: Session | Connection,
+    stmt: Any,
     *,
-    params: ListParams,
     filters: dict[str, Any],
     tag: str | None,
     country: str | None,
     governorate: str | None,
     q: str | None,
-) -> tuple[list[Need], int]:
-    stmt = select(Need)
+) -> Any:
     for name, value in filters.items():
         if value is not None:
-            stmt = stmt.where(getattr(Need, name) == value)
+            stmt = stmt.where(_C[name] == value)
     if tag:
-        stmt = stmt.where(tags.tagged_with(RESOURCE, Need.id, tags.slug_with_descendants(session, tag), [Relation.tag]))
+        ids = tags.slug_with_descendants(db, tag)
+        stmt = stmt.where(tags.tagged_with(RESOURCE, _C.id, ids, [Relation.tag]))
     if country or governorate:
-        owners = select(Collectivity.id)
+        places = Collectivity.__table__.c  # type: ignore[attr-defined]
+        owners = select(places.id)
         if country:
-            owners = owners.where(Collectivity.country == country)
+            owners = owners.where(places.country == country)
         if governorate:
-            owners = owners.where(Collectivity.governorate == governorate)
-        stmt = stmt.where(col(Need.collectivity_id).in_(owners))
+            owners = owners.where(places.governorate == governorate)
+        stmt = stmt.where(_C.collectivity_id.in_(owners))
     if q:
-        stmt = stmt.where(*search_clause(Need.search_text, q))
+        stmt = stmt.where(*search_clause(_C.search_text, q))
+    return stmt
+
+
+def list_(session: Session, *, params: ListParams, **criteria: Any) -> tuple[list[Need], int]:
+    """Needs as ORM rows (for other domains); criteria as ``page`` takes them."""
+    stmt = _filtered(session, select(Need), **criteria)
     return paginate(session, stmt, params, model=Need, sortable=SORTABLE, default="-updated_at")
+
+
+PUBLIC_FIELDS = list(NeedPublic.model_fields)
+# The answer's columns: the table's public ones, then tag ids and references per row.
+_COLUMNS = [c for c in _C if c.name in NeedPublic.model_fields] + tags.link_columns(RESOURCE, _C.id, TAG_FIELDS)
+
+
+def page(conn: Connection, *, params: ListParams, **criteria: Any) -> tuple[list[dict[str, Any]], int]:
+    """A page of ``GET /needs`` as NeedPublic dicts, and the total (``core.pagination.page_of``)."""
+    return page_of(
+        conn,
+        _filtered(conn, select(_C.id), **criteria),
+        params,
+        model=Need,
+        sortable=SORTABLE,
+        default="-updated_at",
+        columns=_COLUMNS,
+        fields=PUBLIC_FIELDS,
+    )
 
 
 def public(session: Session, rows: list[Need]) -> list[NeedPublic]:

@@ -6,13 +6,13 @@ from collections import defaultdict
 from importlib.resources import files
 from typing import Any
 
-from sqlalchemy import delete, exists, func
+from sqlalchemy import Connection, delete, exists, func
 from sqlmodel import Session, col, select
 
 from jisr.core.crud import get_or_404, save_changes
-from jisr.core.db import insert_for
+from jisr.core.db import insert_for, json_object, uuid_list
 from jisr.core.errors import Conflict, Invalid, NotFound
-from jisr.core.extrefs import delete_refs, refs_for, set_refs
+from jisr.core.extrefs import ExternalRef, delete_refs, refs_for, set_refs
 from jisr.core.models import as_dict
 from jisr.core.pagination import ListParams, paginate
 from jisr.core.text import fold
@@ -84,7 +84,7 @@ def by_slug(session: Session, slug: str) -> ThematicTag:
     return tag
 
 
-def slug_with_descendants(session: Session, slug: str) -> list[uuid.UUID]:
+def slug_with_descendants(session: Session | Connection, slug: str) -> list[uuid.UUID]:
     """The tag named by ``slug`` and every tag below it: a filter on a theme includes its sub-themes.
 
     One recursive query (list endpoints call this on every request); UNION, not UNION ALL, so even a
@@ -92,7 +92,7 @@ def slug_with_descendants(session: Session, slug: str) -> list[uuid.UUID]:
     """
     tree = select(ThematicTag.id).where(ThematicTag.slug == slug).cte("subtree", recursive=True)
     tree = tree.union(select(ThematicTag.id).where(ThematicTag.parent_id == tree.c.id))
-    ids = list(session.exec(select(tree.c.id)))
+    ids = list(session.execute(select(tree.c.id)).scalars())  # a Session or a Connection
     if not ids:
         raise NotFound(f"No tag with slug '{slug}'. See /api/v1/tags for the list.")
     return ids
@@ -180,9 +180,9 @@ def links_for(
     out: dict[tuple[uuid.UUID, str], list[uuid.UUID]] = defaultdict(list)
     if ids:
         rows = session.exec(
-            select(TagLink.resource_id, TagLink.relation, TagLink.tag_id).where(
-                TagLink.resource_type == resource_type, col(TagLink.resource_id).in_(ids)
-            )
+            select(TagLink.resource_id, TagLink.relation, TagLink.tag_id)
+            .where(TagLink.resource_type == resource_type, col(TagLink.resource_id).in_(ids))
+            .order_by(col(TagLink.tag_id))  # the order of lists (link_columns): one answer whatever the plan
         )
         for resource_id, relation, tag_id in rows:
             out[(resource_id, relation)].append(tag_id)
@@ -195,11 +195,12 @@ def delete_links(session: Session, resource_id: uuid.UUID) -> None:
 
 def tagged_with(resource_type: str, id_column: Any, tag_ids: list[uuid.UUID], relations: list[Relation]) -> Any:
     """A WHERE clause: the row carries one of ``tag_ids`` in one of ``relations``."""
+    links = TagLink.__table__.c  # type: ignore[attr-defined]  # Core columns: cheaper to build and compile
     return exists().where(
-        col(TagLink.tag_id).in_(tag_ids),
-        col(TagLink.resource_type) == resource_type,
-        col(TagLink.relation).in_([r.value for r in relations]),
-        TagLink.resource_id == id_column,
+        links.tag_id.in_(tag_ids),
+        links.resource_type == resource_type,
+        links.relation.in_([r.value for r in relations]),
+        links.resource_id == id_column,
     )
 
 
@@ -220,6 +221,22 @@ def present(
         )
         for row in rows
     ]
+
+
+def link_columns(resource_type: str, id_column: Any, tag_fields: dict[str, Relation]) -> list[Any]:
+    """What ``present`` adds, as per-row columns of a list's one statement (``core.pagination.page_of``)."""
+    links, refs = TagLink.__table__.c, ExternalRef.__table__.c  # type: ignore[attr-defined]
+    columns = [
+        select(uuid_list(links.tag_id))
+        .where(links.resource_id == id_column, links.relation == rel.value, links.resource_type == resource_type)
+        .scalar_subquery()
+        .label(name)
+        for name, rel in tag_fields.items()
+    ]
+    by_source = select(json_object(refs.source, refs.value)).where(
+        refs.resource_id == id_column, refs.resource_type == resource_type
+    )
+    return [*columns, by_source.scalar_subquery().label("external_refs")]
 
 
 def store_links(
