@@ -1,4 +1,5 @@
-"""Admin: the outbox screen shows what waits to be sent (no SMTP in the browser tests) and filters it."""
+"""Admin screens: the outbox shows what waits to be sent (no SMTP in the browser tests); the audit trail
+shows who changed what."""
 
 import uuid
 from datetime import date, timedelta
@@ -61,3 +62,23 @@ def test_a_registration_confirmation_waits_in_the_outbox(page, server):
     shot(page, "admin-outbox")
     page.get_by_label("Statut").select_option("dead")
     expect(page.get_by_text("Aucun message.")).to_be_visible()
+
+
+def test_the_audit_trail_shows_who_changed_what(page, server):
+    base, headers = server["base"], {"Authorization": f"Bearer {api_token(server)}"}
+    url = f"{base}/api/v1/collectivities/{server['ids']['Tripoli']}"
+    tag = httpx.get(url, headers=headers).headers["ETag"]
+    r = httpx.patch(url, headers={**headers, "If-Match": tag}, json={"description": "Jumelée avec Nantes (audit)"})
+    assert r.status_code == 200, r.text
+
+    sign_in(page, server)
+    page.goto("/admin?tab=audit")
+    expect(page.get_by_role("heading", name="Journal d’audit", level=2)).to_be_visible()
+    page.get_by_label("Ressource", exact=True).select_option("collectivities")
+    page.get_by_label("Action").select_option("update")
+    page.get_by_label("Identifiant de la ressource").fill(server["ids"]["Tripoli"])
+    row = page.get_by_role("row").filter(has_text="Jumelée avec Nantes (audit)")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(server["email"])
+    expect(row).to_contain_text("Modification")
+    shot(page, "admin-audit")

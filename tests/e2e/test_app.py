@@ -126,6 +126,7 @@ def test_every_screen_renders_without_error(page, server):
         "admin": ("/admin", "Administration"),
         "admin-clients": ("/admin?tab=clients", "Administration"),
         "admin-outbox": ("/admin?tab=outbox", "Administration"),
+        "admin-audit": ("/admin?tab=audit", "Administration"),
     }
     for name, (path, heading) in screens.items():
         page.goto(path)

@@ -8,6 +8,7 @@ import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
+import Audit from "./Audit";
 import Outbox from "./Outbox";
 import Webhooks from "./Webhooks";
 
@@ -15,7 +16,7 @@ type Role = components["schemas"]["Role"];
 type Lang = components["schemas"]["Language"];
 const ROLES: Role[] = ["admin", "coordinator", "member", "viewer"];
 const LIMIT = 50;
-const TABS = ["users", "clients", "webhooks", "outbox"] as const;
+const TABS = ["users", "clients", "webhooks", "outbox", "audit"] as const;
 
 export default function Admin() {
   const { t } = useI18n();
@@ -380,4 +381,4 @@ function Clients() {
   );
 }
 
-const SCREENS: Record<(typeof TABS)[number], () => ReactNode> = { users: Users, clients: Clients, webhooks: Webhooks, outbox: Outbox };
+const SCREENS: Record<(typeof TABS)[number], () => ReactNode> = { users: Users, clients: Clients, webhooks: Webhooks, outbox: Outbox, audit: Audit };
