@@ -133,6 +133,12 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "webhooks-retry": (A, D, D, D, D),
     "outbox-list": (A, D, D, D, D),
     "outbox-retry": (A, D, D, D, D),
+    "unsubscribe-page": (A, A, A, A, A),  # public: the signed link in a reminder is the credential
+    "unsubscribe-confirm": (A, A, A, A, A),
+    "audit-list": (A, D, D, D, D),  # the audit trail names people and holds their data: admins only
+    "audit-get": (A, D, D, D, D),
+    "personal-data-get": (A, D, D, D, D),
+    "personal-data-erase": (A, D, D, D, D),
 }
 
 Ids = dict[str, str]
@@ -158,7 +164,11 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "tags-update": lambda ids: {"json": {"label_fr": "Changé"}},
     "collectivities-create": lambda ids: {"json": {"country": "LB", "kind": "municipality", "name": "Jezzine"}},
     "collectivities-update": lambda ids: {"json": {"description": "Changed"}},
-    "contacts-create": lambda ids: {"json": {"collectivity_id": ids["collectivity_id"], "full_name": "Nour"}},
+    "contacts-create": lambda ids: {
+        "json": {"collectivity_id": ids["collectivity_id"], "full_name": "Nour", "consent_at": "2024-01-15T09:00Z"}
+    },
+    "personal-data-get": lambda ids: {"params": {"email": "nobody@example.org"}},
+    "personal-data-erase": lambda ids: {"json": {"email": "nobody@example.org"}},
     "contacts-update": lambda ids: {"json": {"role": "Staff"}},
     "needs-create": lambda ids: {"json": {"collectivity_id": ids["collectivity_id"], "title": "Roads"}},
     "needs-update": lambda ids: {"json": {"title": "Changed"}},
@@ -255,6 +265,7 @@ def world(api: Api) -> World:
         "user_id": user["id"],
         "client_id": client["id"],
         "event_id": event["id"],
+        "entry_id": api.get("/api/v1/audit", params={"limit": 1}).json()["items"][0]["id"],
     }
 
     def side(collectivity: dict[str, Any]) -> Ids:

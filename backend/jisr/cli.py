@@ -1,6 +1,7 @@
 """The `jisr` command: serve, migrate, seed, users, openapi."""
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -38,11 +39,34 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, reload: bool = False) -> None:
-    """Run the API and the web app."""
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    reload: bool = False,
+    worker: Annotated[
+        bool, typer.Option(help="Run the worker loop (e-mails, webhooks, reminders, import jobs) in each process.")
+    ] = True,
+) -> None:
+    """Run the API and the web app. Logs go to stderr: one JSON object per line in production, readable
+    text in development (JISR_LOG_FORMAT, JISR_LOG_LEVEL); the app writes the access log (jisr.access)."""
     import uvicorn
 
-    uvicorn.run("jisr.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True)
+    from jisr.core.config import get_settings
+    from jisr.core.logging import log_config
+
+    settings = get_settings()
+    os.environ["JISR_WORKER_IN_PROCESS"] = "true" if worker else "false"  # read by each server process
+    uvicorn.run(
+        "jisr.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        log_config=log_config(settings.log_format_resolved, settings.log_level),
+        access_log=False,
+    )
 
 
 @app.command()
@@ -97,6 +121,65 @@ def openapi(output: Path = ROOT / "openapi" / "openapi.json") -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(api.openapi(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@app.command("backup")
+def backup_(
+    file: Annotated[Path, typer.Argument(help="The backup to write (gzip'd JSON lines, e.g. jisr.jsonl.gz).")],
+) -> None:
+    """Write the whole database to FILE, SQLite or PostgreSQL alike; safe beside a running server."""
+    import sys
+
+    from jisr import backup
+    from jisr.core.db import get_engine
+
+    with typer.progressbar(length=0, label=f"backing up to {file.name}", file=sys.stderr) as bar:
+
+        def total(n: int) -> None:
+            bar.length = n
+
+        try:
+            summary: backup.Summary | backup.BackupError = backup.backup(
+                get_engine(), file, progress=bar.update, total=total
+            )
+        except backup.BackupError as exc:
+            summary = exc
+    if isinstance(summary, backup.BackupError):  # told once the progress bar is closed
+        typer.echo(f"error: {summary}", err=True)
+        raise typer.Exit(1)
+    revision = ", ".join(summary.revisions)
+    typer.echo(f"wrote {file}: {summary.rows} rows in {len(summary.tables)} tables, revision {revision}")
+
+
+@app.command("restore")
+def restore_(
+    file: Annotated[Path, typer.Argument(help="A file written by `jisr backup`.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace what the database holds.")] = False,
+) -> None:
+    """Load FILE into the database (migrated, empty unless --force), in one transaction: on any error the
+    database stays as it was. Stop the server first."""
+    import sys
+
+    from jisr import backup
+    from jisr.core.db import get_engine
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file")
+    with typer.progressbar(length=0, label=f"restoring {file.name}", file=sys.stderr) as bar:
+
+        def total(n: int) -> None:
+            bar.length = n
+
+        try:
+            summary: backup.Summary | backup.BackupError = backup.restore(
+                get_engine(), file, force=force, progress=bar.update, total=total
+            )
+        except backup.BackupError as exc:
+            summary = exc
+    if isinstance(summary, backup.BackupError):  # told once the progress bar is closed
+        typer.echo(f"error: {summary}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"restored {file}: {summary.rows} rows in {len(summary.tables)} tables")
 
 
 # `jisr import …` and `jisr worker` (bulk imports, outbox deliveries).

@@ -17,11 +17,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from jisr import __version__
+from jisr import __version__, worker
+from jisr.audit import service as audit
+from jisr.audit.routes import router as audit_router
 from jisr.auth.routes import router as auth_router
 from jisr.census.routes import router as census_router
 from jisr.collectivities.routes import router as collectivities_router
+from jisr.contacts.personal_data import router as personal_data_router
 from jisr.contacts.routes import router as contacts_router
+from jisr.core import http as web_hardening
 from jisr.core.bootstrap import bootstrap
 from jisr.core.config import get_settings
 from jisr.core.db import get_engine, new_session
@@ -34,6 +38,7 @@ from jisr.matching.routes import meetings_router
 from jisr.matching.routes import router as matching_router
 from jisr.needs.routes import router as needs_router
 from jisr.notifications.routes import router as outbox_router
+from jisr.notifications.unsubscribe_routes import router as unsubscribe_router
 from jisr.partnerships.routes import router as partnerships_router
 from jisr.sync.routes import router as sync_router
 from jisr.tags.routes import router as tags_router
@@ -97,7 +102,15 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             bootstrap(session)
 
     await run_in_threadpool(start)
-    yield
+    if not get_settings().worker_in_process:
+        yield
+        return
+    thread, stop = worker.start_background()
+    try:
+        yield
+    finally:
+        stop.set()
+        await run_in_threadpool(thread.join, 30)
 
 
 def create_app() -> FastAPI:
@@ -108,10 +121,11 @@ def create_app() -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by jisr.core.http.install_docs, with its own CSP
         redoc_url=None,
     )
     install_handlers(app)
+    app.add_middleware(audit.ActorContext)  # who writes, for the audit trail (jisr.audit.service)
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, large=settings.max_import_bytes)
     if settings.cors_origin_list:
         app.add_middleware(
@@ -119,8 +133,8 @@ def create_app() -> FastAPI:
             allow_origins=settings.cors_origin_list,
             allow_credentials=False,
             allow_methods=["*"],
-            allow_headers=["Authorization", "Content-Type", "If-Match"],
-            expose_headers=["ETag", "Location"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "X-Request-ID"],
         )
     for router in (
         auth_router,
@@ -138,6 +152,9 @@ def create_app() -> FastAPI:
         sync_router,
         webhooks_router,
         outbox_router,
+        unsubscribe_router,
+        audit_router,
+        personal_data_router,
     ):
         app.include_router(router)
 
@@ -181,6 +198,8 @@ def create_app() -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
 
     static = _static_dir()
+    web_hardening.install_docs(app)
+    web_hardening.install(app, static, hsts_seconds=settings.hsts_seconds)
     if static is not None:
         app.mount("/", SpaStaticFiles(directory=static, html=True), name="spa")
     return app

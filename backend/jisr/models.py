@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from jisr.audit.models import AuditEntry
 from jisr.auth.models import ApiClient, LoginFailure, User
 from jisr.census.models import CensusCampaign, CensusInvitation, CensusResponse, CensusResponseNeed, RateHit
 from jisr.collectivities.models import Collectivity
@@ -18,6 +19,7 @@ from jisr.matching.models import (
     MeetingAvailability,
 )
 from jisr.needs.models import Need
+from jisr.notifications.models import ReminderOptOut
 from jisr.outbox.models import OutboxItem
 from jisr.partnerships.models import Partnership
 from jisr.sync.models import Tombstone
@@ -28,6 +30,7 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiClient",
+    "AuditEntry",
     "CensusCampaign",
     "CensusInvitation",
     "CensusResponse",
@@ -48,6 +51,7 @@ __all__ = [
     "Need",
     "Partnership",
     "RateHit",
+    "ReminderOptOut",
     "TagLink",
     "ThematicTag",
     "User",

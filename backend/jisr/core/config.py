@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     # Proposals: unanswered after this many days, both sides are reminded once; after the grace, it expires.
     proposal_answer_days: int = 14
     proposal_expiry_grace_days: int = 3
+    # Reminders (issue 8, part 2): census closing, event the day before; the weekly digest to staff.
+    census_reminder_days_before: int = 3
+    event_reminder_hours_before: int = 24
+    digest_weekday: int = 1  # ISO weekday (1 = Monday) from which the week's digest goes out
+    digest_hour_utc: int = 6
+    # The worker's pass over reminders, expiry and digests runs at most this often (seconds).
+    reminders_interval_seconds: float = 60.0
+    # `jisr serve` sets it: each server process runs the worker loop on a thread (jisr.worker).
+    worker_in_process: bool = False
     login_max_failures: int = 5
     login_max_failures_per_address: int = 30
     login_lockout_minutes: int = 15
@@ -48,6 +57,11 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 40
     static_dir: Path | None = None
+    # Logs (issue 7): "json" (one object per line) or "text"; unset = json in production, text in development.
+    log_format: Literal["json", "text"] | None = None
+    log_level: str = "INFO"
+    # Strict-Transport-Security max-age; 0 = no header. Set it only when Jisr is reached over HTTPS.
+    hsts_seconds: int = 0
 
     @model_validator(mode="after")
     def _production_needs_a_secret(self) -> "Settings":
@@ -58,6 +72,10 @@ class Settings(BaseSettings):
     @property
     def sqlalchemy_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'jisr.db'}"
+
+    @property
+    def log_format_resolved(self) -> Literal["json", "text"]:
+        return self.log_format or ("json" if self.env == "production" else "text")
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -242,10 +242,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List contacts */
+        /**
+         * List contacts
+         * @description Only contacts with a consent date (`consent_at`): nobody is listed without consent. Admins may ask `consent=missing` for the others, to collect their consent or erase them (`/personal-data/erase`).
+         */
         get: operations["contacts-list"];
         put?: never;
-        /** Create a contact */
+        /**
+         * Create a contact
+         * @description `consent_at` is required: when the person agreed to be listed.
+         */
         post: operations["contacts-create"];
         delete?: never;
         options?: never;
@@ -1091,8 +1097,12 @@ export interface paths {
          *     * Each row updates the record it matches — by `id`, by external reference, or by natural key
          *       (collectivities: country + kind + code, or name + governorate/département; needs: collectivity +
          *       direction + title; partnerships: `atlas_id`, or the pair; contacts: collectivity + e-mail, or
-         *       name) — and creates one otherwise. Only the columns present are written. Importing the same file
-         *       again counts every row as `unchanged` and writes nothing.
+         *       name; events, which have no external references: kind + title + start) — and creates one otherwise.
+         *     * Event times: `15/06/2021 14:30` or `2021-06-15T14:30` is the wall time in the row's `timezone`
+         *       (else the matched event's, else Asia/Beirut); with an offset (`+03:00`, `Z`) it is taken as is. A
+         *       wall time the clocks skip is an error; one they repeat is its first (summer-time) occurrence.
+         *     * Only the columns present are written. Importing the same file again counts every row as
+         *       `unchanged` and writes nothing.
          *     * The answer counts `created`, `updated`, `unchanged` (what the file does, or would do for a dry
          *       run or a rejected file: see `committed`) and lists every error as `{row, field, message}`; `row`
          *       is the spreadsheet line (the header is line 1) or the 1-based position in a JSON array. Only the
@@ -1210,6 +1220,27 @@ export interface paths {
          *     | `languages` | langues, langue, language | fr, en, ar |
          *     | `consent_at` | consentement, date de consentement, consent, consent date | 2021-06-15 or 15/06/2021 |
          *     | `active` | actif, active | oui/non |
+         *
+         *     **events**
+         *
+         *     | column | also accepted | values |
+         *     | --- | --- | --- |
+         *     | `id` | identifiant, uuid | Jisr id: updates that record |
+         *     | `created_at` | cree le, date de creation | ignored (read-only) |
+         *     | `updated_at` | modifie le, date de modification | ignored (read-only) |
+         *     | `kind` | type, nature, type d evenement, event type | webinaire, atelier… |
+         *     | `title` | titre, intitule, nom, evenement, event, name |  |
+         *     | `description` | detail, details, programme, presentation |  |
+         *     | `starts_at` | debut, date de debut, date et heure de debut, date, start, starts, start date, begins | 15/06/2021 14:30, 2021-06-15T14:30 (wall time in `timezone`) or with an offset (+02:00, Z) |
+         *     | `ends_at` | fin, date de fin, date et heure de fin, end, ends, end date | as `starts_at`; after it |
+         *     | `timezone` | fuseau horaire, fuseau, time zone, tz | IANA name: Asia/Beirut (default) |
+         *     | `location` | lieu, adresse, ville, place, venue |  |
+         *     | `country` | pays | FR/LB, France/Liban |
+         *     | `online_url` | lien, lien de connexion, lien visio, visio, url, link, online url |  |
+         *     | `audience` | public, public vise, pour | FR, LB or both (tous) |
+         *     | `capacity` | capacite, places, nombre de places, jauge, seats |  |
+         *     | `status` | statut, etat | planned, open… / prévu, ouvert, annulé |
+         *     | `speakers` | intervenants, intervenant, orateurs, speaker | Name (Organisation) | … |
          */
         post: operations["imports-create"];
         delete?: never;
@@ -1571,6 +1602,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/unsubscribe/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Page asking to confirm the end of reminders
+         * @description Public: the personal link of every reminder and digest. Shows a page with a confirm button; changes nothing (mail scanners fetch links).
+         */
+        get: operations["unsubscribe-page"];
+        put?: never;
+        /**
+         * Stop reminders and digests to this address
+         * @description Public, idempotent. Also the one-click unsubscribe of RFC 8058 (`List-Unsubscribe-Post`); the request body is ignored. Transactional e-mails (invitations, receipts, confirmations) still go.
+         */
+        post: operations["unsubscribe-confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List audit entries (who wrote what, when)
+         * @description Newest first by default (`sort=at` for oldest first). `actor` is a user or API client id, a label (e-mail, client id) or a kind (`system`, `anonymous`). `since`/`until` bound `at` (until excluded).
+         */
+        get: operations["audit-list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an audit entry */
+        get: operations["audit-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/personal-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything Jisr holds about one person
+         * @description Found by e-mail address: contacts, user account (without its password hash), census answers naming the address, registrations naming those contacts, messages to the address, and audit entries about those records. For a subject access request.
+         */
+        get: operations["personal-data-get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/personal-data/erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase everything Jisr holds about one person
+         * @description In one transaction: deletes the contacts, anonymises and deactivates a user account, scrubs census answers and messages, and replaces the `before`/`after` of audit entries about those records with a marker. The audit trail keeps one `erasure` entry with counts and no personal data. 409 when the address is the last active admin's.
+         */
+        post: operations["personal-data-erase"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1746,6 +1878,58 @@ export interface components {
          * @enum {string}
          */
         Audience: "FR" | "LB" | "both";
+        /** AuditList */
+        AuditList: {
+            /** Items */
+            items: components["schemas"]["AuditPublic"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** AuditPublic */
+        AuditPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor Kind */
+            actor_kind: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Label */
+            actor_label: string;
+            /** Action */
+            action: string;
+            /** Resource Type */
+            resource_type: string;
+            /** Resource Id */
+            resource_id: string | null;
+            /**
+             * Before
+             * @description Changed fields before the write (all fields on delete).
+             */
+            before: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * After
+             * @description Changed fields after the write (all fields on create; counts for `bulk` and `erasure`).
+             */
+            after: {
+                [key: string]: unknown;
+            } | null;
+            /** Request Id */
+            request_id: string | null;
+        };
         /** AvailabilityList */
         AvailabilityList: {
             /** Items */
@@ -1933,6 +2117,32 @@ export interface components {
             needs?: components["schemas"]["NeedAnswer"][];
             /** Former Partners */
             former_partners?: components["schemas"]["FormerPartner"][];
+        };
+        /** CensusAnswerHeld */
+        CensusAnswerHeld: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Campaign Id
+             * Format: uuid
+             */
+            campaign_id: string;
+            /**
+             * Collectivity Id
+             * Format: uuid
+             */
+            collectivity_id: string;
+            /** Status */
+            status: string;
+            /** Submitted At */
+            submitted_at: unknown;
+            /** Contact */
+            contact: {
+                [key: string]: unknown;
+            };
         };
         /** CensusForm */
         CensusForm: {
@@ -2297,6 +2507,11 @@ export interface components {
             /** Previous Score */
             previous_score: number | null;
         };
+        /**
+         * ConsentFilter
+         * @enum {string}
+         */
+        ConsentFilter: "given" | "missing";
         /** ContactAnswer */
         ContactAnswer: {
             /** Full Name */
@@ -2334,9 +2549,9 @@ export interface components {
             languages?: components["schemas"]["Language"][];
             /**
              * Consent At
-             * @description When the person agreed to be listed.
+             * @description When the person agreed to be listed. Required: Jisr lists nobody without consent.
              */
-            consent_at?: string | null;
+            consent_at: string;
             /**
              * Active
              * @default true
@@ -2455,6 +2670,26 @@ export interface components {
             name_en: string;
             /** Name Ar */
             name_ar: string;
+        };
+        /** ErasureReport */
+        ErasureReport: {
+            /**
+             * Audit Id
+             * Format: uuid
+             */
+            audit_id: string;
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+        };
+        /** ErasureRequest */
+        ErasureRequest: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
         };
         /** EventCreate */
         EventCreate: {
@@ -2755,7 +2990,7 @@ export interface components {
          * ImportKind
          * @enum {string}
          */
-        ImportKind: "collectivities" | "needs" | "partnerships" | "contacts";
+        ImportKind: "collectivities" | "needs" | "partnerships" | "contacts" | "events";
         /**
          * ImportReport
          * @description What an import did (or, dry run or rejected, would do).
@@ -3467,6 +3702,26 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** OutboxMessageHeld */
+        OutboxMessageHeld: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Kind */
+            kind: string;
+            /** Status */
+            status: string;
+            /** Target */
+            target: string;
+            /** Created At */
+            created_at: unknown;
+            /** Payload */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
         /**
          * OutboxStatus
          * @enum {string}
@@ -3603,6 +3858,25 @@ export interface components {
             external_refs?: {
                 [key: string]: string;
             } | null;
+        };
+        /** PersonalData */
+        PersonalData: {
+            /** Email */
+            email: string;
+            /** Contacts */
+            contacts: components["schemas"]["ContactPublic"][];
+            user: components["schemas"]["UserPublic"] | null;
+            /** Census Answers */
+            census_answers: components["schemas"]["CensusAnswerHeld"][];
+            /** Event Registrations */
+            event_registrations: components["schemas"]["RegistrationPublic"][];
+            /** Outbox */
+            outbox: components["schemas"]["OutboxMessageHeld"][];
+            /**
+             * Audit
+             * @default []
+             */
+            audit: components["schemas"]["AuditPublic"][];
         };
         /**
          * Priority
@@ -5967,6 +6241,8 @@ export interface operations {
                 active?: boolean | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description `given` (default) or `missing` (admins only). */
+                consent?: components["schemas"]["ConsentFilter"];
                 /** @description Page size (at most 500). */
                 limit?: number;
                 /** @description Rows to skip. */
@@ -10359,6 +10635,8 @@ export interface operations {
                 active?: boolean | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description `given` (default) or `missing` (admins only). */
+                consent?: components["schemas"]["ConsentFilter"];
                 sort?: string | null;
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
@@ -11192,6 +11470,325 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "unsubscribe-page": {
+        parameters: {
+            query?: {
+                /** @description Language of the page. */
+                lang?: "fr" | "en" | "ar";
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "unsubscribe-confirm": {
+        parameters: {
+            query?: {
+                /** @description Language of the page. */
+                lang?: "fr" | "en" | "ar";
+            };
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-list": {
+        parameters: {
+            query?: {
+                /** @description `contacts`, `needs`… */
+                resource_type?: string | null;
+                resource_id?: string | null;
+                actor?: string | null;
+                /** @description `create`, `update`, `delete`, `bulk`, `erasure` */
+                action?: string | null;
+                /** @description At or after this instant (ISO 8601 with an offset). */
+                since?: string | null;
+                /** @description Before this instant (ISO 8601 with an offset). */
+                until?: string | null;
+                /** @description Page size (at most 500). */
+                limit?: number;
+                /** @description Rows to skip. */
+                offset?: number;
+                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                sort?: string | null;
+                /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
+                updated_since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPublic"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "personal-data-get": {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonalData"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "personal-data-erase": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ErasureRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureReport"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
