@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -101,6 +102,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with new_session() as session:
             bootstrap(session)
 
+    to_thread.current_default_thread_limiter().total_tokens = get_settings().request_threads
     await run_in_threadpool(start)
     if not get_settings().worker_in_process:
         yield

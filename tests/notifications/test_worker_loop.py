@@ -1,6 +1,7 @@
 """The worker loop as `jisr serve` runs it on a thread of the server process, and as `jisr worker --once`
 runs it: queued e-mails reach a real SMTP server without anyone calling the outbox by hand."""
 
+import threading
 import time
 from typing import Any
 
@@ -43,16 +44,20 @@ def test_the_server_process_sends_the_outbox_on_its_own(
     get_settings.cache_clear()
     with TestClient(create_app()) as client:  # the lifespan starts the loop
         assert client.get("/healthz").status_code == 200
+        assert "jisr-worker" in {t.name for t in threading.enumerate()}
         assert delivered(smtp, to) == to
     assert all(len(smtp.to(a)) == 1 for a in to)  # each once
+    assert "jisr-worker" not in {t.name for t in threading.enumerate()}  # stopped with the app
 
 
-def test_without_the_setting_the_server_sends_nothing(api: Api, make_campaign: Any, smtp: Mailbox) -> None:
-    to = invite_saida(api, make_campaign)
+def test_without_the_setting_the_server_runs_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "false")  # the default; tests and plain uvicorn
+    get_settings.cache_clear()
     with TestClient(create_app()) as client:
         assert client.get("/healthz").status_code == 200
-        time.sleep(0.5)
-    assert not any(smtp.to(a) for a in to)
+        assert "jisr-worker" not in {t.name for t in threading.enumerate()}
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 def test_jisr_worker_once(api: Api, make_campaign: Any, smtp: Mailbox) -> None:

@@ -54,8 +54,12 @@ class Settings(BaseSettings):
     # Argon2 cost; tests lower it to keep the suite fast, production keeps the defaults.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
+    # Connections per server process: more than the request threads (plus the worker thread and background
+    # tasks), so that no request waits on a connection; 2 processes × 25 stay well under PostgreSQL's
+    # default max_connections (100), leaving room for `jisr worker`, migrations and psql.
+    request_threads: int = 20
     db_pool_size: int = 10
-    db_max_overflow: int = 40
+    db_max_overflow: int = 15
     static_dir: Path | None = None
     # Logs (issue 7): "json" (one object per line) or "text"; unset = json in production, text in development.
     log_format: Literal["json", "text"] | None = None

@@ -72,8 +72,8 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # The pool is sized above the request threadpool (40 threads) so that no
-    # request waits on a connection held by another thread.
+    # The pool is sized above the request threadpool (settings.request_threads, set at start-up) so that
+    # no request waits on a connection held by another thread.
     return create_engine(
         url,
         pool_size=settings.db_pool_size,
