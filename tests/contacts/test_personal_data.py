@@ -6,6 +6,7 @@ from sqlalchemy import JSON, String, Text, select
 
 from jisr.core.db import new_session
 from jisr.models import metadata
+from jisr.notifications import unsubscribe
 from jisr.outbox import service as outbox
 from tests.conftest import PASSWORD, Api
 
@@ -60,6 +61,7 @@ def person(api: Api) -> dict[str, Any]:
             target=EMAIL,
             payload={"to": EMAIL, "subject": "Bienvenue", "text": f"Bonjour {NAME},\nbienvenue."},
         )
+        unsubscribe.opt_out(s, EMAIL)  # no more reminders
         s.commit()
     return {"contact": contact, "user": user, "registration": reg.json(), "need": need.json()}
 
@@ -106,6 +108,7 @@ def test_erasure_leaves_the_person_nowhere_but_keeps_that_it_happened(api: Api) 
     counts = report["counts"]
     assert counts["contacts"] == 1 and counts["user_accounts"] == 1 and counts["census_answers"] == 1
     assert counts["event_registrations"] == 1 and counts["outbox_messages"] >= 1 and counts["audit_entries"] >= 3
+    assert counts["reminder_optouts"] == 1
 
     stored = everything()
     for trace in (EMAIL, NAME.lower(), PHONE, "yasmina"):
@@ -144,3 +147,17 @@ def test_a_failed_erasure_changes_nothing(api: Api) -> None:
     assert r.status_code == 409, r.text
     assert everything() == before
     assert api.get("/api/v1/audit", params={"action": "erasure"}).json()["total"] == 0
+
+
+def test_two_people_who_opted_out_of_reminders_can_both_be_erased(api: Api) -> None:
+    saida = api.own_collectivity()
+    for address in ("a.one@saida.example.org", "b.two@saida.example.org"):
+        api.contact(saida["id"], full_name=f"Person {address[0]}", email=address)
+        with new_session() as s:
+            unsubscribe.opt_out(s, address)
+            s.commit()
+        held = api.get("/api/v1/personal-data", params={"email": address}).json()
+        assert held["reminders_opted_out_at"] is not None
+        r = api.post("/api/v1/personal-data/erase", json={"email": address})
+        assert r.status_code == 200 and r.json()["counts"]["reminder_optouts"] == 1, r.text
+        assert api.get("/api/v1/personal-data", params={"email": address}).json()["reminders_opted_out_at"] is None

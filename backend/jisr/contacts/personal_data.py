@@ -18,6 +18,7 @@ audit row (``erasure``) that says what was done, with counts and no personal dat
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -34,6 +35,7 @@ from jisr.contacts.models import Contact, ContactPublic
 from jisr.core.db import SessionDep
 from jisr.core.errors import Conflict, responses
 from jisr.events.models import EventRegistration, RegistrationPublic
+from jisr.notifications.models import ReminderOptOut
 from jisr.outbox.models import OutboxItem, OutboxStatus
 
 router = APIRouter(prefix="/api/v1/personal-data", tags=["personal-data"])
@@ -67,6 +69,7 @@ class PersonalData(SQLModel):
     census_answers: list[CensusAnswerHeld]
     event_registrations: list[RegistrationPublic]
     outbox: list[OutboxMessageHeld]
+    reminders_opted_out_at: datetime | None = None
     audit: list[AuditPublic] = []
 
 
@@ -90,6 +93,7 @@ class Held:
     census: list[CensusResponse] = field(default_factory=list)
     registrations: list[EventRegistration] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
+    opt_out: ReminderOptOut | None = None
 
     def names(self) -> set[str]:
         out = {c.full_name for c in self.contacts} | {str(r.contact.get("full_name") or "") for r in self.census}
@@ -114,6 +118,7 @@ def find(session: Session, email: str) -> Held:
         stmt = select(EventRegistration).where(col(EventRegistration.contact_id).in_(ids))
         held.registrations = list(session.execute(stmt).scalars())
     held.outbox = list(session.execute(select(OutboxItem).where(func.lower(OutboxItem.target) == email)).scalars())
+    held.opt_out = session.get(ReminderOptOut, email)
     return held
 
 
@@ -142,6 +147,7 @@ def export(session: Session, email: str) -> PersonalData:
         census_answers=[CensusAnswerHeld.model_validate(r, from_attributes=True) for r in held.census],
         event_registrations=[RegistrationPublic.model_validate(r, from_attributes=True) for r in held.registrations],
         outbox=[OutboxMessageHeld.model_validate(m, from_attributes=True) for m in held.outbox],
+        reminders_opted_out_at=held.opt_out.opted_out_at if held.opt_out is not None else None,
         audit=[AuditPublic.model_validate(r, from_attributes=True) for r in rows],
     )
 
@@ -205,6 +211,7 @@ def erase(session: Session, email: str) -> AuditEntry:
         "census_answers": len(held.census),
         "event_registrations": len(held.registrations),
         "outbox_messages": len(held.outbox),
+        "reminder_optouts": int(held.opt_out is not None),
     }
     session.info["audit_off"] = True  # one row for the whole erasure, below: none with the data erased
     try:
@@ -224,6 +231,8 @@ def erase(session: Session, email: str) -> AuditEntry:
             counts["audit_entries"] = int(result.rowcount)  # type: ignore[attr-defined]
         for contact in held.contacts:
             session.delete(contact)  # tombstoned (sync) by its own listener
+        if held.opt_out is not None:  # no contact is left to remind; the address goes with the rest
+            session.delete(held.opt_out)
         for response in held.census:
             response.contact = {"full_name": ERASED, "role": "", "email": None, "phone": None}
             session.add(response)

@@ -3872,6 +3872,8 @@ export interface components {
             event_registrations: components["schemas"]["RegistrationPublic"][];
             /** Outbox */
             outbox: components["schemas"]["OutboxMessageHeld"][];
+            /** Reminders Opted Out At */
+            reminders_opted_out_at?: string | null;
             /**
              * Audit
              * @default []
