@@ -355,7 +355,7 @@ def main() -> None:
     print()
     print(
         f"full run (first): {first['seconds']:.2f} s  = read {t['read']:.2f} + score {t['score']:.2f} "
-        f"+ allocate {t['allocate']:.2f} ({int(t['rounds'])} LP round(s)) + store {t['store']:.2f} + commit"
+        f"+ allocate {t['allocate']:.2f} ({int(t['rounds'])} flow + LP round(s)) + store {t['store']:.2f} + commit"
     )
     print(
         f"  {first['needs']} needs × {args.french} French = {first['needs'] * args.french:,} pairs "
@@ -367,7 +367,12 @@ def main() -> None:
         f"  CPU time of the run process: {first['cpu_seconds']:.2f} s; load average now: "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print(f"full run (again, same data): {again['seconds']:.2f} s; new/dropped/re-ranked: {again['changes']}")
+    a = again["timings"]
+    print(
+        f"full run (again, same data): {again['seconds']:.2f} s  = read {a['read']:.2f} + score {a['score']:.2f} "
+        f"+ allocate {a['allocate']:.2f} ({int(a['rounds'])} flow + LP round(s)) + store {a['store']:.2f} + commit; "
+        f"new/dropped/re-ranked: {again['changes']}"
+    )
     print(f"peak memory of the run process (max RSS): {run_peak / 2**20:.0f} MiB")
     print(
         f"baseline: pure-Python pairwise scorer, {base['sample_needs']} needs × {args.french} French "

@@ -1,14 +1,16 @@
 """The allocation is the exhaustive optimum on small cases; pruning plus prices loses nothing; pools follow the rule."""
 
+from dataclasses import replace
 from itertools import combinations
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jisr.matching import allocation, scoring
-from tests.matching.strategies import inputs
+from tests.matching.strategies import TAGS, inputs
 
 
 def feasible(
@@ -144,3 +146,170 @@ def test_pools_follow_the_rule(size: int, raw: list[tuple[int, int, str | None]]
         assert [c.score for c in group] == sorted((c.score for c in group), reverse=True)
     assert [p[1] for p in pools] == sorted((p[1] for p in pools), reverse=True)
     assert allocation.make_pools(1, cands, keep=50) == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    inputs(max_french=6, max_needs=5, budgets=False),
+    st.lists(st.integers(0, 3), min_size=5, max_size=5),
+    st.lists(st.integers(0, 3), min_size=6, max_size=6),
+    st.integers(1, 3),
+    st.data(),
+)
+def test_plan_with_uneven_caps_and_blocked_pairs_is_optimal(
+    inp: scoring.ScoringInput, need_caps: list[int], french_caps: list[int], keep: int, data: Any
+) -> None:
+    """Caps of 0 (full French sides, needs with live proposals) and blocked pairs: still the optimum."""
+    w = scoring.DEFAULT_WEIGHTS
+    need_cap = {n: need_caps[n] for n in range(len(inp.needs))}
+    french_cap = {f: french_caps[f] for f in range(len(inp.french))}
+    blocked = {n: data.draw(st.sets(st.integers(0, len(inp.french) - 1), max_size=2)) for n in range(len(inp.needs))}
+    plan = allocation.plan(
+        scoring.Prepared(inp), w, top_k=3, need_cap=need_cap, french_cap=french_cap, blocked=blocked, keep=keep
+    )
+    edges = [e for e in all_edges(inp, w) if e.members[0] not in blocked[e.need]]
+    assert plan.optimal
+    assert sum(e.score for e in plan.chosen) == pytest.approx(exhaustive_or_lp(edges, need_cap, french_cap), abs=1e-4)
+    chosen = [allocation.Edge(e.need, e.members, e.score) for e in plan.chosen]
+    assert feasible(chosen, tuple(range(len(chosen))), need_cap, french_cap)
+    assert all(e.members[0] not in blocked[e.need] for e in plan.chosen)
+
+
+def exhaustive_or_lp(edges: list[allocation.Edge], need_cap: dict[int, int], french_cap: dict[int, int]) -> float:
+    """The exhaustive optimum when small enough to enumerate, else the LP over every edge (integral here)."""
+    if len(edges) <= 12:
+        return exhaustive(edges, need_cap, french_cap)
+    return allocation.allocate(edges, need_cap, french_cap).total
+
+
+@st.composite
+def single_instances(draw: Any) -> tuple[Any, Any, Any, dict[int, int], dict[int, int]]:
+    """Random single-partner programmes: uneven caps (0 included), float scores with ties, up to 40 edges."""
+    n_need, n_fr = draw(st.integers(1, 8)), draw(st.integers(1, 10))
+    pairs = sorted(draw(st.sets(st.tuples(st.integers(0, n_need - 1), st.integers(0, n_fr - 1)), max_size=40)))
+    scores = draw(
+        st.lists(
+            st.one_of(st.floats(0.0625, 1.0, width=32), st.sampled_from([0.25, 0.5])),
+            min_size=len(pairs),
+            max_size=len(pairs),
+        )
+    )
+    need = np.array([n for n, _ in pairs], dtype=np.int64)
+    french = np.array([f for _, f in pairs], dtype=np.int64)
+    need_cap = {n: draw(st.integers(0, 3)) for n in range(n_need)}
+    french_cap = {f: draw(st.integers(0, 3)) for f in range(n_fr)}
+    return need, french, np.array(scores, dtype=np.float64), need_cap, french_cap
+
+
+@settings(max_examples=300, deadline=None)
+@given(single_instances())
+def test_min_cost_flow_total_equals_the_lp_total(case: Any) -> None:
+    need, french, score, need_cap, french_cap = case
+    flow = allocation.allocate_flow(need, french, score, need_cap, french_cap)
+    lp = allocation.allocate_arrays(need, french[:, None], score, need_cap, french_cap, method="lp")
+    assert flow.total == pytest.approx(lp.total, abs=1e-6)
+    edges = [allocation.Edge(int(n), (int(f),), float(s)) for n, f, s in zip(need, french, score, strict=True)]
+    assert feasible(edges, tuple(flow.selected), need_cap, french_cap)
+    assert allocation.allocate_flow(need, french, score, need_cap, french_cap).selected == flow.selected
+
+
+@settings(max_examples=300, deadline=None)
+@given(single_instances())
+def test_min_cost_flow_prices_prove_the_optimum(case: Any) -> None:
+    """The flow's prices are a dual solution of the same value (in integer costs): nothing left out helps."""
+    need, french, score, need_cap, french_cap = case
+    if not len(need):
+        return
+    n_idx = np.unique(need, return_inverse=True)[1]
+    f_idx = np.unique(french, return_inverse=True)[1]
+    cap_n = np.array([need_cap[int(n)] for n in np.unique(need)], dtype=np.int64)
+    cap_f = np.array([french_cap[int(f)] for f in np.unique(french)], dtype=np.int64)
+    cost = allocation._scaled(score)
+    x, p, q = allocation._flow(n_idx, f_idx, cost, cap_n, cap_f)
+    assert np.all(p >= 0) and np.all(q >= 0)
+    assert np.all(p[n_idx[~x]] + q[f_idx[~x]] >= cost[~x])  # nothing left out raises the total
+    assert np.all(p[n_idx[x]] + q[f_idx[x]] <= cost[x])
+    assert np.all(p[np.bincount(n_idx[x], minlength=len(cap_n)) < cap_n] == 0)  # room left: price 0
+    assert np.all(q[np.bincount(f_idx[x], minlength=len(cap_f)) < cap_f] == 0)
+    dual = int(cap_n @ p) + int(cap_f @ q) + int(np.maximum(0, cost - p[n_idx] - q[f_idx]).sum())
+    assert dual == int(cost[x].sum())  # strong duality: the flow is optimal
+
+
+def test_ties_are_broken_the_same_way_whatever_the_order_given() -> None:
+    need = np.array([0, 0, 1, 1], dtype=np.int64)
+    french = np.array([0, 1, 0, 1], dtype=np.int64)
+    score = np.full(4, 0.5)
+    caps = ({0: 1, 1: 1}, {0: 1, 1: 1})
+    first = allocation.allocate_flow(need, french, score, *caps)
+    rev = allocation.allocate_flow(need[::-1].copy(), french[::-1].copy(), score, *caps)
+    assert first.total == rev.total == 1.0
+    assert sorted((int(need[j]), int(french[j])) for j in first.selected) == sorted(
+        (int(need[::-1][j]), int(french[::-1][j])) for j in rev.selected
+    )
+
+
+@st.composite
+def pooling_inputs(draw: Any) -> scoring.ScoringInput:
+    """Inputs where pools form: French sides of few régions with small capacities, needs with large budgets."""
+    inp = draw(inputs(max_french=6, max_needs=4))
+    french = [
+        replace(
+            f,
+            region=draw(st.sampled_from(["11", "84"])),
+            capacity=draw(st.sampled_from(["low", "medium", "high"])),
+            expertise=f.expertise | {draw(st.integers(0, len(TAGS) - 1))},
+        )
+        for f in inp.french
+    ]
+    budgets = st.sampled_from([None, 150_000, 400_000, 700_000])
+    needs = [replace(n, estimated_budget_eur=draw(budgets)) for n in inp.needs]
+    return replace(inp, french=french, needs=needs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pooling_inputs(), st.integers(1, 3), st.integers(1, 2))
+def test_plan_with_pools_reaches_the_optimum(inp: scoring.ScoringInput, top_k: int, cap: int) -> None:
+    """Flow first, LP only when a pool beats the flow's prices: the total over singles and pools is the optimum."""
+    w = scoring.DEFAULT_WEIGHTS
+    need_cap = dict.fromkeys(range(len(inp.needs)), top_k)
+    french_cap = dict.fromkeys(range(len(inp.french)), cap)
+    plan = allocation.plan(scoring.Prepared(inp), w, top_k=top_k, need_cap=need_cap, french_cap=french_cap, keep=1)
+    ref = scoring.PairScorer(inp)
+    edges = all_edges(inp, w)
+    for n, need in enumerate(inp.needs):
+        scored = [(f, scoring.score_pair(ref, n, f, w)) for f in range(len(inp.french))]
+        cands = [
+            allocation.PoolCandidate(f, s, scoring.capacity_units(inp.french[f].capacity), inp.french[f].region)
+            for f, s in scored
+            if s is not None
+        ]
+        size = scoring.need_size(need.estimated_budget_eur)
+        edges += [allocation.Edge(n, m, s) for m, s in allocation.make_pools(size, cands, keep=top_k)]
+    full = allocation.allocate(edges, need_cap, french_cap)
+    assert plan.optimal
+    assert sum(e.score for e in plan.chosen) == pytest.approx(full.total, abs=1e-4)
+    chosen = [allocation.Edge(e.need, e.members, e.score) for e in plan.chosen]
+    assert feasible(chosen, tuple(range(len(chosen))), need_cap, french_cap)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pooling_inputs(), st.integers(0, 6))
+def test_the_lp_start_changes_the_rounds_not_the_result(inp: scoring.ScoringInput, extra: int) -> None:
+    """How many candidates beyond the flow's choice enter the first LP only changes the rounds."""
+    need_cap = dict.fromkeys(range(len(inp.needs)), 2)
+    french_cap = dict.fromkeys(range(len(inp.french)), 1)
+    prep = scoring.Prepared(inp)
+
+    def total() -> float:
+        plan = allocation.plan(prep, scoring.DEFAULT_WEIGHTS, top_k=2, need_cap=need_cap, french_cap=french_cap, keep=1)
+        assert plan.optimal
+        return sum(e.score for e in plan.chosen)
+
+    expected = total()
+    original = allocation.LP_EXTRA
+    try:
+        allocation.LP_EXTRA = extra
+        other = total()
+    finally:
+        allocation.LP_EXTRA = original
+    assert other == pytest.approx(expected, abs=1e-4)

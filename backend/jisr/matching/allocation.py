@@ -8,10 +8,11 @@ a pool of two or three), the set with the largest total score such that
 * a French collectivity appears at most once per need (a pool and a single, or two pools, sharing
   a member are not both proposed).
 
-Without pools this is a bipartite b-matching, a min-cost flow whose linear programme has integral
-vertices: HiGHS' dual simplex solves it exactly and gives the dual prices used to prove that
-candidates left out before solving could not improve the total. Pools make it a set packing; the LP
-is tried first and, if its optimum is fractional, the integer programme is solved (HiGHS MIP).
+Without pools this is a bipartite b-matching, i.e. a min-cost flow: OR-Tools' ``SimpleMinCostFlow``
+solves it exactly on integer costs (scores × 2^30), and shortest paths over the optimal flow's
+residual graph give dual prices that prove candidates left out before solving could not improve the
+total. Pools make it a set packing: an LP (HiGHS dual simplex) is then solved and, if its optimum is
+fractional, the integer programme (HiGHS MIP).
 """
 
 import logging
@@ -20,11 +21,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from ortools.graph.python import min_cost_flow
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from jisr.matching import scoring
@@ -33,7 +35,10 @@ EPS = 1e-7
 TOLERANCE = 1e-5  # a left-out candidate must raise the total by more than this to count
 GAP = 1e-3  # stop adding candidates once the total is proven within this share of the optimum
 EXACT_GAP = 1e-3  # absolute: below it the result counts as optimal
+SCALE = 1 << 30  # scores to integer costs: float32 scores >= 1/64 are exact multiples of 2^-30
 log = logging.getLogger("jisr.matching")
+Int = npt.NDArray[np.int64]
+Float = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -64,45 +69,79 @@ def allocate(
     """
     if not edges:
         return Allocation([], 0.0)
-    needs = sorted({e.need for e in edges})
-    french = sorted({f for e in edges for f in e.members})
-    n_row = {n: i for i, n in enumerate(needs)}
-    f_row = {f: len(needs) + i for i, f in enumerate(french)}
-    rows: list[int] = []
-    cols: list[int] = []
-    pair_edges: dict[tuple[int, int], list[int]] = defaultdict(list)
+    width = max(len(e.members) for e in edges)
+    members = np.full((len(edges), width), -1, dtype=np.int64)
     for j, e in enumerate(edges):
-        rows.append(n_row[e.need])
-        cols.append(j)
-        for f in e.members:
-            rows.append(f_row[f])
-            cols.append(j)
-            pair_edges[(e.need, f)].append(j)
-    upper = [float(need_cap.get(n, 0)) for n in needs] + [float(french_cap.get(f, 0)) for f in french]
-    next_row = len(upper)
-    for (_, _), js in sorted(pair_edges.items()):
-        if len(js) > 1:
-            rows.extend([next_row] * len(js))
-            cols.extend(js)
-            upper.append(1.0)
-            next_row += 1
-    a = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(next_row, len(edges)))
-    score = np.array([e.score for e in edges], dtype=np.float64)
-    b = np.array(upper)
+        members[j, : len(e.members)] = e.members
+    need = np.fromiter((e.need for e in edges), dtype=np.int64, count=len(edges))
+    score = np.fromiter((e.score for e in edges), dtype=np.float64, count=len(edges))
+    return allocate_arrays(need, members, score, need_cap, french_cap, integer=integer)
+
+
+def allocate_arrays(
+    need: npt.NDArray[np.int64],
+    members: npt.NDArray[np.int64],
+    score: npt.NDArray[np.float64],
+    need_cap: dict[int, int],
+    french_cap: dict[int, int],
+    *,
+    integer: bool = True,
+    method: Literal["auto", "flow", "lp"] = "auto",
+) -> Allocation:
+    """:func:`allocate` on arrays: edge ``j`` is need ``need[j]``, French sides ``members[j]`` (padded
+    with -1) and ``score[j]``. Without pools (``auto``) the min-cost flow solves it, else the LP, whose
+    constraint matrix is built with numpy, not edge by edge. ``lp`` forces the LP (tests compare)."""
+    n_edges = len(need)
+    if not n_edges:
+        return Allocation([], 0.0)
+    single = members.shape[1] == 1 or bool(np.all(members[:, 1:] < 0))
+    if method == "flow" or (method == "auto" and single):
+        if not single:
+            raise ValueError("the min-cost flow takes single-partner candidates only")
+        return allocate_flow(need, members[:, 0], score, need_cap, french_cap)
+    needs, need_row = np.unique(need, return_inverse=True)
+    present = members >= 0
+    edge_of = np.broadcast_to(np.arange(n_edges)[:, None], members.shape)[present]
+    fr_of = members[present]
+    french, fr_row = np.unique(fr_of, return_inverse=True)
+    rows = [need_row, len(needs) + fr_row]
+    cols = [np.arange(n_edges), edge_of]
+    upper = [
+        np.array([float(need_cap.get(int(n), 0)) for n in needs]),
+        np.array([float(french_cap.get(int(f), 0)) for f in french]),
+    ]
+    next_row = len(needs) + len(french)
+    if members.shape[1] > 1:  # pools: a French side at most once per need
+        key = need[edge_of] * (int(fr_of.max()) + 1) + fr_of
+        order = np.lexsort((edge_of, key))
+        key_s, edge_s = key[order], edge_of[order]
+        uniq, first, counts = np.unique(key_s, return_index=True, return_counts=True)
+        shared = np.flatnonzero(counts > 1)
+        if len(shared):
+            group = np.repeat(np.arange(len(shared)), counts[shared])
+            pos = np.concatenate([np.arange(first[g], first[g] + counts[g]) for g in shared])
+            rows.append(next_row + group)
+            cols.append(edge_s[pos])
+            upper.append(np.ones(len(shared)))
+            next_row += len(shared)
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    a = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(next_row, n_edges))
+    b = np.concatenate(upper)
     lp = linprog(-score, A_ub=a, b_ub=b, bounds=(0, 1), method="highs-ds")
     if lp.status != 0:  # pragma: no cover - a bounded feasible LP (x = 0 is feasible) always solves
         raise RuntimeError(f"allocation LP failed: {lp.message}")
     x = lp.x
-    prices = -lp.ineqlin.marginals
-    need_price = {n: max(0.0, float(prices[i])) for i, n in enumerate(needs)}
-    french_price = {f: max(0.0, float(prices[len(needs) + i])) for i, f in enumerate(french)}
+    prices = np.maximum(0.0, -lp.ineqlin.marginals)
+    need_price = dict(zip(needs.tolist(), prices[: len(needs)].tolist(), strict=True))
+    french_price = dict(zip(french.tolist(), prices[len(needs) : len(needs) + len(french)].tolist(), strict=True))
     integral = bool(np.all((x < EPS) | (x > 1 - EPS)))
     used_mip = False
     exact = integral
     if not integral and integer:
         used_mip = True
         x, exact = _integer(a, b, score, x, float(-lp.fun))
-    selected = [j for j in range(len(edges)) if x[j] > 0.5]
+    selected = np.flatnonzero(x > 0.5).tolist()
     return Allocation(
         selected=selected,
         total=float(score[selected].sum()),
@@ -112,6 +151,118 @@ def allocate(
         used_mip=used_mip,
         values=np.asarray(x, dtype=np.float64),
     )
+
+
+def allocate_flow(
+    need: Int, french: Int, score: Float, need_cap: dict[int, int], french_cap: dict[int, int]
+) -> Allocation:
+    """The single-partner allocation by min-cost flow, with dual prices (see :func:`_flow`)."""
+    if not len(need):
+        return Allocation([], 0.0)
+    needs, n_idx = np.unique(need, return_inverse=True)
+    frs, f_idx = np.unique(french, return_inverse=True)
+    cap_n = np.array([need_cap.get(int(n), 0) for n in needs], dtype=np.int64)
+    cap_f = np.array([french_cap.get(int(f), 0) for f in frs], dtype=np.int64)
+    x, p, q = _flow(n_idx, f_idx, _scaled(score), cap_n, cap_f)
+    selected = np.flatnonzero(x)
+    return Allocation(
+        selected=selected.tolist(),
+        total=float(score[selected].sum()),
+        need_price=dict(zip(needs.tolist(), (p / SCALE).tolist(), strict=True)),
+        french_price=dict(zip(frs.tolist(), (q / SCALE).tolist(), strict=True)),
+        values=x.astype(np.float64),
+    )
+
+
+def _scaled(score: Float) -> Int:
+    return np.rint(np.asarray(score, dtype=np.float64) * SCALE).astype(np.int64)
+
+
+def _flow(need: Int, french: Int, cost: Int, cap_n: Int, cap_f: Int) -> tuple[npt.NDArray[np.bool_], Int, Int]:
+    """Max-weight b-matching as a min-cost flow, and an optimal dual. Indexes are dense (``cap_n[need]``).
+
+    Network: source → need (capacity ``cap_n``, cost 0) → French (capacity 1, cost ``-cost``) → sink
+    (capacity ``cap_f``); an arc source → sink (cost 0) takes the supply nobody profitably uses, so no
+    unprofitable edge is forced. Costs are integers, so the optimum is exact (no tolerance) and the
+    solver deterministic; arcs are added in (need, French) order so the result does not depend on the
+    order given. Returns the chosen edges and integer prices ``p`` (needs) and ``q`` (French), >= 0,
+    with ``p[n] + q[f] >= cost`` for every edge left out, ``<=`` for every chosen one, 0 for a side
+    with room left: LP duality proves the optimum (Σ cap·price + Σ chosen margins == total). They are
+    shortest distances in the difference-constraint graph, found by a vectorised Bellman-Ford; they
+    make need prices as high and French prices as low as possible, which rules out the most
+    candidates per need. A side with capacity 0 gets a price no score reaches.
+    """
+    n_needs, n_fr, m = len(cap_n), len(cap_f), len(need)
+    x = np.zeros(m, dtype=bool)
+    live = np.flatnonzero(cost > 0)
+    use = live[(cap_n[need[live]] > 0) & (cap_f[french[live]] > 0)]
+    use = use[np.lexsort((french[use], need[use]))]
+    if len(use):
+        demand = int(cap_n[np.unique(need[use])].sum())
+        src, sink = 0, 1
+        mcf = min_cost_flow.SimpleMinCostFlow()
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            np.concatenate([np.zeros(n_needs, np.int64), 2 + need[use], 2 + n_needs + np.arange(n_fr), [src]]),
+            np.concatenate([2 + np.arange(n_needs), 2 + n_needs + french[use], np.full(n_fr, sink), [sink]]),
+            np.concatenate([cap_n, np.ones(len(use), np.int64), cap_f, [demand]]),
+            np.concatenate([np.zeros(n_needs, np.int64), -cost[use], np.zeros(n_fr, np.int64), [0]]),
+        )
+        mcf.set_node_supply(src, demand)
+        mcf.set_node_supply(sink, -demand)
+        status = mcf.solve()
+        if status != mcf.OPTIMAL:  # pragma: no cover - a balanced network with a bypass always solves
+            raise RuntimeError(f"allocation min-cost flow failed: {status}")
+        x[use] = mcf.flows(np.arange(n_needs, n_needs + len(use))) > 0
+    # Dual: a[n] = p[n], b[f] = -q[f]; each constraint u - v <= w is an arc v -> u of weight w,
+    # node 0 is the zero. Chosen: a - b <= c; left out: b - a <= -c; a >= 0; b <= 0; room left: a <= 0, b >= 0.
+    load_n = np.bincount(need[x], minlength=n_needs)
+    load_f = np.bincount(french[x], minlength=n_fr)
+    a_node, b_node = 1 + need[live], 1 + n_needs + french[live]
+    chosen = x[live]
+    nn, ff = np.arange(n_needs), np.arange(n_fr)
+    room_n, room_f = nn[load_n < cap_n], ff[load_f < cap_f]
+    zeros = np.zeros
+    tail = np.concatenate(
+        [
+            np.where(chosen, b_node, a_node),
+            1 + nn,
+            zeros(len(room_n), np.int64),
+            zeros(n_fr, np.int64),
+            1 + n_needs + room_f,
+        ]
+    )
+    head = np.concatenate(
+        [
+            np.where(chosen, a_node, b_node),
+            zeros(n_needs, np.int64),
+            1 + room_n,
+            1 + n_needs + ff,
+            zeros(len(room_f), np.int64),
+        ]
+    )
+    weight = np.concatenate(
+        [np.where(chosen, cost[live], -cost[live]), zeros(n_needs + len(room_n) + n_fr + len(room_f), np.int64)]
+    )
+    order = np.argsort(head, kind="stable")
+    tail, head, weight = tail[order], head[order], weight[order]
+    heads, start = np.unique(head, return_index=True)
+    big = np.iinfo(np.int64).max // 4
+    dist = np.full(1 + n_needs + n_fr, big, dtype=np.int64)
+    dist[0] = 0
+    for _ in range(len(dist) + 1):
+        from_ = dist[tail]
+        reach = np.where(from_ >= big, big, from_ + weight)
+        new = dist.copy()
+        new[heads] = np.minimum(dist[heads], np.minimum.reduceat(reach, start))
+        if np.array_equal(new, dist):
+            break
+        dist = new
+    else:  # pragma: no cover - only a non-optimal flow has a negative cycle
+        raise RuntimeError("allocation prices did not converge")
+    top = int(cost.max(initial=0)) + 1
+    p = np.where(dist[1 : 1 + n_needs] >= big, top, dist[1 : 1 + n_needs])
+    q = -dist[1 + n_needs :]
+    return x, p, q
 
 
 MIP_WHOLE = 5000  # variables: up to this size the integer programme is solved whole
@@ -163,31 +314,6 @@ def _integer(
                 x[j] = 1.0
                 left -= col
     return x, float(score @ x) >= bound - 1e-6
-
-
-def _need_prices(edges: list["Planned"], alloc: Allocation, need_cap: dict[int, int], n_needs: int) -> Any:
-    """Dual prices of the needs that prove the most (with the French prices fixed).
-
-    The LP's own prices are one optimal dual among many (the programme is degenerate); for a full
-    need any price up to its cheapest assignment's margin (score minus its French sides' prices) is
-    still optimal, and a higher price rules out more left-out candidates. A need with room left
-    keeps price 0.
-    """
-    lp = np.zeros(n_needs)
-    for n, u in alloc.need_price.items():
-        lp[n] = u
-    load = np.zeros(n_needs)
-    margin = np.full(n_needs, np.inf)
-    for e, x in zip(edges, alloc.values.tolist(), strict=True):
-        if x > EPS:
-            load[e.need] += x
-            m = e.score - sum(alloc.french_price.get(f, 0.0) for f in e.members)
-            margin[e.need] = min(margin[e.need], m)
-    cap = np.zeros(n_needs)
-    for n, c in need_cap.items():
-        cap[n] = c
-    full = (load >= cap - 1e-6) & np.isfinite(margin)
-    return np.where(full, np.maximum(lp, margin), lp)
 
 
 def reduced_gain(score: float, need: int, members: Sequence[int], alloc: Allocation) -> float:
@@ -257,6 +383,81 @@ class Plan:
     gap: float = 0.0  # proven upper bound on how much the total score could still rise
 
 
+def _need_prices(need: Int, members: Int, score: Float, alloc: Allocation, cap_n: Float, french_price: Float) -> Float:
+    """Dual prices of the needs that prove the most (with the French prices fixed).
+
+    The LP's own prices are one optimal dual among many (the programme is degenerate); for a full
+    need any price up to its cheapest assignment's margin (score minus its French sides' prices) is
+    still optimal, and a higher price rules out more left-out candidates. A need with room left
+    keeps price 0.
+    """
+    n_needs = len(cap_n)
+    lp = np.zeros(n_needs)
+    if alloc.need_price:
+        keys = np.fromiter(alloc.need_price.keys(), dtype=np.int64, count=len(alloc.need_price))
+        lp[keys] = np.fromiter(alloc.need_price.values(), dtype=np.float64, count=len(alloc.need_price))
+    used = np.flatnonzero(alloc.values > EPS)
+    load = np.bincount(need[used], weights=alloc.values[used], minlength=n_needs)
+    mem = members[used]
+    paid = np.where(mem >= 0, french_price[np.maximum(mem, 0)], 0.0).sum(axis=1)
+    margin = np.full(n_needs, np.inf)
+    np.minimum.at(margin, need[used], score[used] - paid)
+    full = (load >= cap_n - 1e-6) & np.isfinite(margin)
+    return np.where(full, np.maximum(lp, margin), lp)
+
+
+def _best_per_need(need: Int, value: Float, french: Int, mask: npt.NDArray[np.bool_], k: Int) -> Int:
+    """Indexes (into the arrays) of each need's ``k[need]`` best entries by ``value`` among ``mask``,
+    ties broken by French index."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return idx
+    o = idx[np.lexsort((french[idx], -value[idx], need[idx]))]
+    _, first, counts = np.unique(need[o], return_index=True, return_counts=True)
+    within = np.arange(len(o)) - np.repeat(first, counts)
+    return np.sort(o[within < k[need[o]]])
+
+
+@dataclass
+class _Singles:
+    """The single-partner candidates known so far; grows when a need is scored whole."""
+
+    prep: scoring.Prepared
+    weights: dict[str, float]
+    need: Int
+    french: Int
+    score: Float
+    blocked_keys: Int
+    expanded: npt.NDArray[np.bool_]
+
+    def score_whole(self, needs: Int) -> None:
+        """Add every candidate of ``needs`` (all French collectivities with a theme), blocked pairs excepted."""
+        n_french = len(self.prep.inp.french)
+        add_n, add_f, add_s = [], [], []
+        for n, (fr_idx, scores) in scoring.full_rows(self.prep, self.weights, needs.tolist()).items():
+            add_n.append(np.full(len(fr_idx), n, dtype=np.int64))
+            add_f.append(fr_idx.astype(np.int64))
+            add_s.append(scores.astype(np.float64))
+        self.expanded[needs] = True
+        if not add_n:
+            return
+        new_n, new_f, new_s = np.concatenate(add_n), np.concatenate(add_f), np.concatenate(add_s)
+        # Known or blocked pairs of these needs, as a dense mask (np.isin on millions of keys is slow).
+        rows = np.unique(needs)
+        known = np.zeros((len(rows), n_french), dtype=bool)
+        for key_n, key_f in ((self.need, self.french), (self.blocked_keys // n_french, self.blocked_keys % n_french)):
+            pos = np.minimum(np.searchsorted(rows, key_n), len(rows) - 1)
+            hit = rows[pos] == key_n
+            known[pos[hit], key_f[hit]] = True
+        fresh = ~known[np.searchsorted(rows, new_n), new_f]
+        self.need = np.concatenate([self.need, new_n[fresh]])
+        self.french = np.concatenate([self.french, new_f[fresh]])
+        self.score = np.concatenate([self.score, new_s[fresh]])
+
+
+LP_EXTRA = 5  # per need: candidates beyond the flow's choice that enter the first LP (best at its prices)
+
+
 def plan(
     prep: scoring.Prepared,
     weights: dict[str, float],
@@ -272,148 +473,206 @@ def plan(
 ) -> Plan:
     """Score, keep the best candidates of each need, form pools, allocate, then prove the result.
 
-    Only the ``keep`` best single-partner candidates of each need enter the first programme (the
-    next ``reserve`` ones wait aside). The LP prices then tell whether a candidate left out could
-    still raise the total: its score beats its need's price plus its French side's price. Waiting
-    candidates are priced first; a need whose best left-out score beats its price has all its
-    candidates scored again and priced. Improving ones are added and the programme solved again,
-    until none is left: the total is then the optimum over every single-partner candidate (and the
-    pools formed). ``blocked[need]``: French collectivities not to propose for that need.
+    Each need's ``keep + reserve`` best single-partner candidates are scored and kept (the score of
+    the next one is remembered as a bound on all the others). A min-cost flow allocates them all;
+    its prices tell whether a candidate left out could still raise the total: a need whose bound
+    beats its price has all its candidates scored, and the flow is solved again, until none is left.
+    The total is then the optimum over every single-partner candidate. If a pool beats its need's
+    and members' prices, the LP takes over (:func:`_lp_rounds`): the flow's choice, each need's next
+    best candidates at the flow's prices and the pools enter it, and candidates its prices call for
+    are added until none is left. ``blocked[need]``: French collectivities not to propose for it.
     """
     blocked = blocked or {}
     started = time.perf_counter()
+    inp = prep.inp
+    n_needs, n_french = len(inp.needs), len(inp.french)
     rows = [n for n, c in sorted(need_cap.items()) if c > 0]
     cand = scoring.score_candidates(prep, weights, keep=keep + reserve, keep_any=pool_candidates, rows=rows)
-    inp = prep.inp
     scored = time.perf_counter()
-    edges: list[Planned] = []
-    have: set[tuple[int, int]] = set()
-    have_by_need: dict[int, set[int]] = defaultdict(set)
-    waiting: list[Planned] = []
-    bounds = sum(1 for n in rows if cand.next_best[n] >= 0)
-    fits_rank: dict[int, int] = defaultdict(int)
-    by_need: dict[int, list[int]] = defaultdict(list)
-    for i, (n, f, ok) in enumerate(zip(cand.need.tolist(), cand.french.tolist(), cand.fits.tolist(), strict=True)):
-        by_need[n].append(i)
-        if not ok or f in blocked.get(n, ()):
-            continue
-        e = Planned(n, (f,), float(cand.score[i]))
-        if fits_rank[n] < keep:
-            edges.append(e)
-            have.add((n, f))
-            have_by_need[n].add(f)
-        else:
-            waiting.append(e)
-        fits_rank[n] += 1
-    for n, idxs in sorted(by_need.items()):
-        size = int(prep.need_size[n])
-        if size <= 1:
-            continue
-        no = blocked.get(n, set())
-        pool_in = [
-            PoolCandidate(
-                int(cand.french[i]),
-                float(cand.score[i]),
-                scoring.capacity_units(inp.french[int(cand.french[i])].capacity),
-                inp.french[int(cand.french[i])].region,
-            )
-            for i in idxs
-            if int(cand.french[i]) not in no
-        ]
-        for members, score in make_pools(size, pool_in, keep=top_k):
-            edges.append(Planned(n, members, score))
-    # Seed: a greedy allocation over every kept candidate (best score first) brings in the columns a
-    # good solution uses, so that the first programme's prices are already close to the final ones.
-    room_n = dict(need_cap)
-    room_f = dict(french_cap)
-    seeded: list[Planned] = []
-    for e in sorted([*edges, *waiting], key=lambda e: (-e.score, e.need, e.members)):
-        if room_n.get(e.need, 0) > 0 and all(room_f.get(f, 0) > 0 for f in e.members):
-            room_n[e.need] -= 1
-            for f in e.members:
-                room_f[f] -= 1
-            if len(e.members) == 1 and (e.need, e.members[0]) not in have:
-                seeded.append(e)
-    for e in seeded:
-        have.add((e.need, e.members[0]))
-        have_by_need[e.need].add(e.members[0])
-    edges.extend(seeded)
-    waiting = [e for e in waiting if (e.need, e.members[0]) not in have]
-    optimal = False
+    cap_n = np.zeros(n_needs, dtype=np.int64)
+    for n, c in need_cap.items():
+        if 0 <= n < n_needs:
+            cap_n[n] = c
+    cap_f = np.zeros(n_french, dtype=np.int64)
+    for f, c in french_cap.items():
+        if 0 <= f < n_french:
+            cap_f[f] = c
+    blocked_keys = np.fromiter(
+        (n * n_french + f for n, fs in sorted(blocked.items()) for f in sorted(fs)), dtype=np.int64
+    )
+    ok = cand.fits & ~np.isin(cand.need * n_french + cand.french, blocked_keys)
+    singles = _Singles(
+        prep,
+        weights,
+        cand.need[ok].astype(np.int64),
+        cand.french[ok].astype(np.int64),
+        cand.score[ok].astype(np.float64),
+        blocked_keys,
+        np.zeros(n_needs, dtype=bool),
+    )
+
+    pool_edges: list[Planned] = []
+    if len(cand.need):
+        uniq, first, counts = np.unique(cand.need, return_index=True, return_counts=True)
+        cand_fr = cand.french.tolist()
+        cand_score = cand.score.tolist()
+        for n, lo, cnt in zip(uniq.tolist(), first.tolist(), counts.tolist(), strict=True):
+            size = int(prep.need_size[n])
+            if size <= 1:
+                continue
+            no = blocked.get(n, set())
+            pool_in = [
+                PoolCandidate(
+                    cand_fr[i],
+                    cand_score[i],
+                    scoring.capacity_units(inp.french[cand_fr[i]].capacity),
+                    inp.french[cand_fr[i]].region,
+                )
+                for i in range(lo, lo + cnt)
+                if cand_fr[i] not in no
+            ]
+            for members, score in make_pools(size, pool_in, keep=top_k):
+                pool_edges.append(Planned(n, members, score))
+    p_need = np.array([e.need for e in pool_edges], dtype=np.int64)
+    p_members = np.full((len(pool_edges), 3), -1, dtype=np.int64)
+    for j, e in enumerate(pool_edges):
+        p_members[j, : len(e.members)] = e.members
+    p_score = np.array([e.score for e in pool_edges], dtype=np.float64)
+
+    next_best = np.asarray(cand.next_best, dtype=np.float64)
+    next_int = np.where(next_best >= 0, _scaled(next_best), -1)
+    rows_arr = np.asarray(rows, dtype=np.int64)
+    # 1. The single-partner optimum over every candidate (min-cost flow, exact): the flow takes the
+    # candidates kept; its prices tell which known candidates would raise the total (they are added,
+    # each need's best ``per_round``) and which needs' unscored candidates might (scored whole).
+    per_round = np.full(n_needs, max(keep, 2 * top_k), dtype=np.int64)
+    in_flow = np.ones(len(singles.need), dtype=bool)
     rounds = 0
+    while True:
+        rounds += 1
+        idx = np.flatnonzero(in_flow)
+        cost = _scaled(singles.score)
+        x_in, p_int, q_int = _flow(singles.need[idx], singles.french[idx], cost[idx], cap_n, cap_f)
+        doubtful = rows_arr[~singles.expanded[rows_arr] & (next_int[rows_arr] > p_int[rows_arr])]
+        if len(doubtful):
+            singles.score_whole(doubtful)
+            in_flow = np.concatenate([in_flow, np.zeros(len(singles.need) - len(in_flow), dtype=bool)])
+            cost = _scaled(singles.score)
+        gain = cost - p_int[singles.need] - q_int[singles.french]
+        better = ~in_flow & (gain > 0)
+        added = _best_per_need(singles.need, gain.astype(np.float64), singles.french, better, per_round)
+        log.debug(
+            "flow round %d: %d candidates, %d known, %d needs scored whole, %d added",
+            rounds,
+            len(idx),
+            len(singles.need),
+            len(doubtful),
+            len(added),
+        )
+        if not len(added) and not len(doubtful):
+            break
+        in_flow[added] = True
+    x = np.zeros(len(singles.need), dtype=bool)
+    x[idx[x_in]] = True
+    chosen_j = np.flatnonzero(x)
+    e_need, e_score = singles.need[chosen_j], singles.score[chosen_j]
+    e_members = np.full((len(chosen_j), 3), -1, dtype=np.int64)
+    e_members[:, 0] = singles.french[chosen_j]
+    optimal, gap = True, 0.0
+    # 2. Pools: unless one beats its need's and members' prices, that optimum is the optimum.
+    if len(pool_edges):
+        paid = np.where(p_members >= 0, q_int[np.maximum(p_members, 0)], 0).sum(axis=1)
+        if np.any(_scaled(p_score) - p_int[p_need] - paid > 0):
+            at_flow = (_scaled(singles.score) - p_int[singles.need] - q_int[singles.french]).astype(np.float64)
+            in_lp = x.copy()
+            extra = np.full(n_needs, LP_EXTRA, dtype=np.int64)
+            in_lp[_best_per_need(singles.need, at_flow, singles.french, ~x, extra)] = True
+            e_need, e_members, e_score, optimal, gap, lp_rounds = _lp_rounds(
+                singles, in_lp, (p_need, p_members, p_score), need_cap, french_cap, cap_n, next_best, rows_arr,
+                per_round=max(keep, 2 * top_k), max_rounds=max_rounds,
+            )  # fmt: skip
+            rounds += lp_rounds
+    timings = {"score": scored - started, "allocate": time.perf_counter() - scored}
+    chosen = [
+        Planned(int(e_need[j]), tuple(int(f) for f in e_members[j] if f >= 0), float(e_score[j]))
+        for j in range(len(e_need))
+    ]
+    return Plan(chosen, optimal, cand.scored_pairs, rounds, timings, gap)
+
+
+def _lp_rounds(
+    singles: _Singles,
+    in_lp: npt.NDArray[np.bool_],
+    pools: tuple[Int, Int, Float],
+    need_cap: dict[int, int],
+    french_cap: dict[int, int],
+    cap_n: Int,
+    next_best: Float,
+    rows_arr: Int,
+    *,
+    per_round: int,
+    max_rounds: int,
+) -> tuple[Int, Int, Float, bool, float, int]:
+    """Column generation with the LP when pools compete: solve over the candidates ``in_lp`` and the
+    pools, price every other candidate (and each need's unscored ones by its bound), add improving
+    ones, until none is left or the proven gap (Σ top_k × worst violation) is under ``GAP`` of the
+    total; then make the last LP integral. Returns the chosen edges, optimal, the gap, the rounds."""
+    p_need, p_members, p_score = pools
+    n_needs, n_french = len(cap_n), len(singles.prep.inp.french)
+    cap_n_float = cap_n.astype(np.float64)
+    per_need = np.full(n_needs, per_round, dtype=np.int64)
+    optimal, gap, rounds = False, 0.0, 0
     alloc = Allocation([], 0.0)
-    solved: list[Planned] = []
-    gap = 0.0
-    n_needs = len(inp.needs)
-    per_round = max(keep, 2 * top_k)
-    # Candidates aside, per need, best score first: the reserve, then (once scored again) the rest.
-    aside: dict[int, tuple[Any, Any]] = {}
-    by_need_waiting: dict[int, list[Planned]] = defaultdict(list)
-    for e in waiting:
-        by_need_waiting[e.need].append(e)
-    for n, es in by_need_waiting.items():
-        aside[n] = (np.array([e.members[0] for e in es], dtype=np.int64), np.array([e.score for e in es]))
-    expanded: set[int] = set()
+    e_need, e_members, e_score = p_need, p_members, p_score
     for rounds in range(1, max_rounds + 1):  # noqa: B007
-        alloc = allocate([Edge(e.need, e.members, e.score) for e in edges], need_cap, french_cap, integer=False)
-        solved = list(edges)
-        need_price = _need_prices(edges, alloc, need_cap, n_needs)
-        french_price = np.zeros(len(inp.french))
-        for f, v in alloc.french_price.items():
-            french_price[f] = v
-        # Needs whose best candidate beyond the reserve might improve the total: score them whole.
-        doubtful = [
-            n
-            for n in rows
-            if n not in expanded and cand.next_best[n] >= 0 and cand.next_best[n] > need_price[n] + TOLERANCE
-        ]
-        for n, (fr_idx, scores) in scoring.full_rows(prep, weights, doubtful).items():
-            no = have_by_need[n] | blocked.get(n, set())
-            keep_mask = ~np.isin(fr_idx, np.fromiter(no, dtype=np.int64, count=len(no)))
-            aside[n] = (fr_idx[keep_mask], scores[keep_mask].astype(np.float64))
-            expanded.add(n)
-        added: list[Planned] = []
+        lp_idx = np.flatnonzero(in_lp)
+        single = np.full((len(lp_idx), 3), -1, dtype=np.int64)
+        single[:, 0] = singles.french[lp_idx]
+        e_need = np.concatenate([singles.need[lp_idx], p_need])
+        e_members = np.concatenate([single, p_members])
+        e_score = np.concatenate([singles.score[lp_idx], p_score])
+        alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, integer=False, method="lp")
+        french_price = np.zeros(n_french)
+        if alloc.french_price:
+            keys = np.fromiter(alloc.french_price.keys(), dtype=np.int64, count=len(alloc.french_price))
+            french_price[keys] = np.fromiter(
+                alloc.french_price.values(), dtype=np.float64, count=len(alloc.french_price)
+            )
+        need_price = _need_prices(e_need, e_members, e_score, alloc, cap_n_float, french_price)
+        # Needs whose best candidate beyond those kept might improve the total: score them whole.
+        expanded = singles.expanded
+        doubtful = rows_arr[~expanded[rows_arr] & (next_best[rows_arr] >= 0)]
+        doubtful = doubtful[next_best[doubtful] > need_price[doubtful] + TOLERANCE]
+        if len(doubtful):
+            before = len(singles.need)
+            singles.score_whole(doubtful)
+            in_lp = np.concatenate([in_lp, np.zeros(len(singles.need) - before, dtype=bool)])
+        gain = singles.score - need_price[singles.need] - french_price[singles.french]
+        out = ~in_lp
         # How much the total could still rise (LP duality: raise each need's price by its worst
         # violation): an upper bound on the distance to the optimum.
         violation = np.zeros(n_needs)
-        for n in rows:
-            if n not in expanded and cand.next_best[n] >= 0:
-                violation[n] = max(0.0, cand.next_best[n] - need_price[n])
-        for n, (fr_idx, scores) in aside.items():
-            if not len(fr_idx):
-                continue
-            gain = scores - need_price[n] - french_price[fr_idx]
-            violation[n] = max(violation[n], float(gain.max()))
-            better = np.flatnonzero(gain > TOLERANCE)
-            if not len(better):
-                continue
-            best = better[np.lexsort((fr_idx[better], -gain[better]))][:per_round]
-            for j in best.tolist():
-                f = int(fr_idx[j])
-                added.append(Planned(n, (f,), float(scores[j])))
-                have.add((n, f))
-                have_by_need[n].add(f)
-            left = np.ones(len(fr_idx), dtype=bool)
-            left[best] = False
-            aside[n] = (fr_idx[left], scores[left])
-        gap = float(sum(need_cap.get(n, 0) * v for n, v in enumerate(violation.tolist()) if v > 0))
+        bound = ~singles.expanded & (next_best >= 0)
+        violation[bound] = np.maximum(0.0, next_best[bound] - need_price[bound])
+        np.maximum.at(violation, singles.need[out], gain[out])
+        gap = float(np.dot(cap_n, np.maximum(violation, 0.0)))
+        better = out & (gain > TOLERANCE)
+        added = _best_per_need(singles.need, gain, singles.french, better, per_need)
         log.debug(
-            "round %d: %d edges, LP total %.4f, gap <= %.4f, %d needs scored whole, %d candidates added",
+            "LP round %d: %d edges, LP total %.4f, gap <= %.4f, %d needs scored whole, %d candidates added",
             rounds,
-            len(edges),
+            len(e_need),
             alloc.total,
             gap,
             len(doubtful),
             len(added),
         )
-        if not added or gap <= EXACT_GAP or gap <= GAP * alloc.total:
-            optimal = not added or gap <= EXACT_GAP
+        if not len(added) or gap <= EXACT_GAP or gap <= GAP * alloc.total:
+            optimal = not len(added) or gap <= EXACT_GAP
             break
-        edges.extend(added)
-    if not optimal:
-        gap = float(sum(need_cap.get(n, 0) * v for n, v in enumerate(violation.tolist()) if v > 0))
+        in_lp[added] = True
     if not alloc.exact:  # the last LP is fractional (pools sharing members): make it integral
-        alloc = allocate([Edge(e.need, e.members, e.score) for e in solved], need_cap, french_cap)
+        alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, method="lp")
         optimal = optimal and alloc.exact
-    timings = {"score": scored - started, "allocate": time.perf_counter() - scored, "bounds": float(bounds)}
-    return Plan([solved[j] for j in alloc.selected], optimal, cand.scored_pairs, rounds, timings, gap)
+    sel = np.asarray(alloc.selected, dtype=np.int64)
+    return e_need[sel], e_members[sel], e_score[sel], optimal, gap, rounds

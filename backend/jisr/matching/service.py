@@ -11,7 +11,9 @@ What a run does to existing proposals of the needs it covers:
 * ``shortlisted``, ``contacted``, ``accepted``, ``meeting_scheduled`` ones are being worked on: left
   as they are, they take their need's and their French collectivities' places under the caps.
 * ``declined`` / ``rejected`` pairs (Lebanese and French collectivity, whatever the need) are not
-  proposed again unless the run sets ``include_declined``; ``expired`` ones may be proposed again.
+  proposed again unless the run sets ``include_declined``; an ``expired`` pair (nobody answered; the
+  worker offered its place to the next candidate) is not proposed again for the same need, though a
+  coordinator may move it back to ``proposed``.
 """
 
 import time
@@ -19,12 +21,15 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, update
+from psycopg.types.json import Json
+from sqlalchemy import JSON, delete, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from jisr.audit import service as audit
 from jisr.auth.models import Role
 from jisr.auth.service import Principal
 from jisr.collectivities import service as collectivities
@@ -324,6 +329,8 @@ def run(
             blocked_fr[n].update(members)
             if e.status in LIVE:
                 live_need[n].append(e)
+        if n is not None and e.status == MatchStatus.expired:  # unanswered: not proposed again (issue 8)
+            blocked_fr[n].update(members)
         if e.status in REFUSED and not data.include_declined:
             lb = loaded.lebanese_index.get(e.lebanese)
             if lb is not None:
@@ -411,6 +418,34 @@ def _reasons(
             }
         )
     return out
+
+
+def _copy_value(value: Any, is_json: bool) -> Any:
+    if is_json:
+        return Json(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys). On PostgreSQL one ``COPY … FROM STDIN`` on the
+    session's own connection and transaction (a stream of rows instead of batched INSERTs for 15,000
+    proposals with their JSON reasons); elsewhere executemany INSERTs in batches."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        for i in range(0, len(rows), BATCH):
+            session.execute(insert(table), rows[i : i + BATCH])
+        return
+    names = list(rows[0])
+    is_json = [isinstance(table.c[n].type, JSON) for n in names]
+    raw = session.connection().connection.driver_connection
+    assert raw is not None  # a live psycopg connection while the session's transaction is open
+    cols = ", ".join(f'"{n}"' for n in names)
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([_copy_value(row[n], j) for n, j in zip(names, is_json, strict=True)])
 
 
 def _store(
@@ -535,10 +570,8 @@ def _store(
         session.execute(update(MatchProposal), batch)
     if rank_updates:
         session.execute(update(MatchProposal), rank_updates)
-    for i in range(0, len(inserts), BATCH):
-        session.execute(insert(MatchProposal), inserts[i : i + BATCH])
-    for i in range(0, len(entries), BATCH * 5):
-        session.execute(insert(MatchRunEntry), entries[i : i + BATCH * 5])
+    _insert_rows(session, MatchProposal.__table__, inserts)  # type: ignore[attr-defined]
+    _insert_rows(session, MatchRunEntry.__table__, entries)  # type: ignore[attr-defined]
     if reopened:
         session.execute(
             insert(MatchTransition),
@@ -564,6 +597,8 @@ def _store(
     run_obj.optimal = optimal
     run_obj.optimality_gap = gap
     run_obj.duration_ms = int((time.perf_counter() - started) * 1000)
+    counts = {"created": len(inserts), "updated": len(updates), "deleted": len(stale)}
+    audit.record_bulk(session, "match_proposals", "matching-run", counts, run_id=run_obj.id)
     session.add(run_obj)
     session.flush()
     return run_obj
