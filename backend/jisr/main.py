@@ -31,7 +31,7 @@ from jisr.core.bootstrap import bootstrap
 from jisr.core.config import get_settings
 from jisr.core.db import get_engine, new_session
 from jisr.core.errors import Problem, install_handlers, problem_response
-from jisr.core.limits import BodyLimitMiddleware
+from jisr.core.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from jisr.events.routes import router as events_router
 from jisr.exports.routes import router as exports_router
 from jisr.imports.routes import router as imports_router
@@ -129,6 +129,7 @@ def create_app() -> FastAPI:
     install_handlers(app)
     app.add_middleware(audit.ActorContext)  # who writes, for the audit trail (jisr.audit.service)
     app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, large=settings.max_import_bytes)
+    app.add_middleware(ConcurrencyLimitMiddleware, limit=settings.request_threads)
     if settings.cors_origin_list:
         app.add_middleware(
             CORSMiddleware,

@@ -1,5 +1,7 @@
-"""Request body size limit (413), larger on import routes."""
+"""Request body size limit (413), larger on import routes; how many API requests run at once."""
 
+import asyncio
+import weakref
 from typing import Any
 
 from jisr.core.errors import problem_response
@@ -54,3 +56,34 @@ class BodyLimitMiddleware:
     async def _too_large(self, scope: Scope, receive: Any, send: Any, limit: int) -> None:
         response = problem_response(413, f"The request body is larger than the limit of {limit // (1024 * 1024)} MiB.")
         await response(scope, receive, send)
+
+
+class ConcurrencyLimitMiddleware:
+    """At most ``limit`` API requests of this process inside the app at once; the others wait, cheaply,
+    in the event loop.
+
+    A request holds its database connection from its first query until its session closes, across the
+    threadpool hops of its dependencies and handler (and its background tasks). With more requests
+    inside than pooled connections, requests holding connections wait for a thread while threads wait
+    for a connection, until the pool's timeout: under sustained load the server stalls (seen in
+    ``benchmarks/soak.py``). Keep ``limit`` below the pool size (``request_threads`` < pool size + overflow).
+    """
+
+    def __init__(self, app: Any, *, limit: int, prefix: str = "/api/"):
+        self.app, self.limit, self.prefix = app, limit, prefix
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if loop not in self._gates:
+            self._gates[loop] = asyncio.Semaphore(self.limit)
+        return self._gates[loop]
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        async with self._gate():
+            await self.app(scope, receive, send)
