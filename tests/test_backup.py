@@ -7,6 +7,7 @@ file is also restored into a fresh SQLite database (backups are portable across 
 import gzip
 import json
 import os
+import stat
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -118,6 +119,7 @@ def test_backup_then_restore_into_a_fresh_database_gives_back_every_row(api: Api
     file = tmp_path / "jisr.jsonl.gz"
     result = runner.invoke(app, ["backup", str(file)])
     assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(file.stat().st_mode) == 0o600  # personal data, hashes, webhook secrets: owner only
     header = backup.read_header(file)
     assert header["revisions"] and header["app_version"]
     assert {t["name"]: t["rows"] for t in header["tables"]} == {n: len(rows) for n, rows in before.items()}

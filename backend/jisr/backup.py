@@ -16,6 +16,7 @@ it was.
 
 import base64
 import gzip
+import io
 import json
 import os
 import uuid
@@ -206,7 +207,14 @@ def backup(engine: Engine, path: Path, *, progress: Progress | None = None, tota
                     for t in tables
                 ],
             }
-            with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as out:
+            # Owner-only: the file holds personal data, password hashes and webhook secrets.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with (
+                os.fdopen(fd, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as packed,
+                io.TextIOWrapper(packed, encoding="utf-8") as out,
+            ):
                 out.write(json.dumps(header, ensure_ascii=False) + "\n")
                 for table in tables:
                     _dump_table(conn, table, summary.tables[table.name], out, progress)

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import select
 
+from jisr.contacts.personal_data import text_column
 from jisr.core.db import new_session
 from jisr.models import metadata
 from jisr.notifications import unsubscribe
@@ -71,7 +72,7 @@ def everything() -> str:
     out = []
     with new_session() as s:
         for table in metadata.sorted_tables:
-            cols = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
+            cols = [c for c in table.columns if text_column(c)]
             if cols:
                 for row in s.execute(select(*cols)).all():
                     out.extend(str(v) for v in row if v is not None)
@@ -161,3 +162,16 @@ def test_two_people_who_opted_out_of_reminders_can_both_be_erased(api: Api) -> N
         r = api.post("/api/v1/personal-data/erase", json={"email": address})
         assert r.status_code == 200 and r.json()["counts"]["reminder_optouts"] == 1, r.text
         assert api.get("/api/v1/personal-data", params={"email": address}).json()["reminders_opted_out_at"] is None
+
+
+def test_erasing_one_address_leaves_a_longer_one_that_contains_it(api: Api) -> None:
+    saida = api.own_collectivity()
+    api.contact(saida["id"], full_name="Bob Haddad", email="bob@x.example.org")
+    jim = api.contact(saida["id"], full_name="Jim Aoun", email="jimbob@x.example.org")
+    api.post("/api/v1/users", json={"email": "jimbob@x.example.org", "password": PASSWORD, "role": "viewer"})
+    assert api.post("/api/v1/personal-data/erase", json={"email": "bob@x.example.org"}).status_code == 200
+    assert api.get(f"/api/v1/contacts/{jim['id']}").json()["email"] == "jimbob@x.example.org"
+    [created] = api.get("/api/v1/audit", params={"resource_id": jim["id"], "action": "create"}).json()["items"]
+    assert created["after"]["email"] == "jimbob@x.example.org" and created["after"]["full_name"] == "Jim Aoun"
+    assert api.token("jimbob@x.example.org")  # the other account still signs in
+    assert "bob@x.example.org" not in everything().replace("jimbob@x.example.org", "")

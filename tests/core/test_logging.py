@@ -17,6 +17,7 @@ from jisr.core.logging import (
     log_config,
     redact,
 )
+from jisr.notifications import unsubscribe
 from tests.conftest import PASSWORD, Api
 
 
@@ -97,6 +98,10 @@ def test_no_secret_reaches_the_logs(api: Api, caplog: pytest.LogCaptureFixture, 
     assert api.client.put(f"/api/v1/census/forms/{census_token}", json=answer).status_code == 201
     assert api.client.get(f"/api/v1/census/forms/{census_token[::-1]}").status_code == 404
     secrets.append(census_token[::-1])
+    # An unsubscribe link names the address it is for.
+    unsubscribe_token = unsubscribe.make_token("rima@saida.example")
+    secrets.append(unsubscribe_token)
+    assert api.client.get(f"/api/v1/unsubscribe/{unsubscribe_token}").status_code == 200
     # An unexpected error with a secret in its message is logged redacted too.
     logging.getLogger("jisr.test").error("request failed: Authorization: Bearer %s", client_token)
 

@@ -10,7 +10,7 @@ import pytest
 
 from jisr.core.config import get_settings
 from jisr.core.db import utcnow
-from jisr.notifications import digest, proposals, worker
+from jisr.notifications import digest, proposals, replacement, worker
 from jisr.outbox import service as outbox
 from tests.conftest import PASSWORD, Api
 from tests.notifications.conftest import Mailbox, parts
@@ -151,3 +151,30 @@ def test_an_expired_proposal_frees_its_place_for_the_next_candidate(api: Api, sm
     assert proposals.run_due(now=start + timedelta(days=31, hours=3)) == proposals.ExpiryStats(1, 0, 0)
     assert proposals.run_due(now=start + timedelta(days=34, hours=4)) == proposals.ExpiryStats(0, 1, 0)
     assert {p["status"] for p in of(first)} == {"expired"}
+
+
+def test_an_answer_given_while_the_pass_runs_wins_over_expiry(
+    api: Api, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    water = api.tag_id("eau-assainissement")
+    saida = api.own_collectivity()
+    need = api.need(saida["id"], title="Réseau d'eau potable", tag_ids=[water])
+    for name in ("Villeurbanne", "Grenoble"):
+        api.collectivity(country="FR", name=name, expertise_tag_ids=[water])
+    assert api.post("/api/v1/matches/runs", json={"top_k": 1}).status_code == 201
+    [p] = api.get("/api/v1/matches", params={"need_id": need["id"]}).json()["items"]
+    start = utcnow()
+    proposals.run_due(now=start + timedelta(days=14, hours=1))  # the reminder
+
+    choose = replacement.choose
+
+    def member_accepts_meanwhile(session: Any, proposal: Any, *, now: Any) -> Any:
+        r = api.post(f"/api/v1/matches/{p['id']}/transitions", "member", json={"to": "accepted"})
+        assert r.status_code == 200, r.text
+        return choose(session, proposal, now=now)
+
+    monkeypatch.setattr(replacement, "choose", member_accepts_meanwhile)
+    stats = proposals.run_due(now=start + timedelta(days=17, hours=2))
+    assert stats.expired == 0 and stats.replaced == 0
+    [after] = api.get("/api/v1/matches", params={"need_id": need["id"]}).json()["items"]
+    assert after["status"] == "accepted" and after["id"] == p["id"]

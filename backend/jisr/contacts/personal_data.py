@@ -23,7 +23,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import EmailStr
-from sqlalchemy import JSON, String, Text, and_, cast, func, or_, select, update
+from sqlalchemy import JSON, String, and_, cast, func, or_, select, update
 from sqlmodel import Field, Session, SQLModel, col
 
 from jisr.audit import service as audit
@@ -155,20 +155,35 @@ def export(session: Session, email: str) -> PersonalData:
 # --- erasing -------------------------------------------------------------------------------------
 
 
-def _scrub(value: Any, email: str, names: set[str]) -> Any:
-    """``value`` with every string that names the person replaced; a dict holding the address is that
-    person's record (a census answer's contact): all its strings go."""
+def _address(email: str) -> re.Pattern[str]:
+    """The whole address and nothing else: erasing bob@x.org leaves jimbob@x.org alone."""
+    return re.compile(r"(?<![\w.%+-])" + re.escape(email) + r"(?![\w%+-]|\.\w)", re.IGNORECASE)
+
+
+def _scrub(value: Any, address: re.Pattern[str], names: set[str]) -> Any:
+    """``value`` with every string that names the person replaced; a dict with the address as one of its
+    values is that person's record (a census answer's contact): all its strings go."""
     if isinstance(value, dict):
-        if any(isinstance(v, str) and email in v.lower() for v in value.values()):
+        if any(isinstance(v, str) and address.fullmatch(v.strip()) for v in value.values()):
             return {k: (ERASED if isinstance(v, str) and v else v) for k, v in value.items()}
-        return {k: _scrub(v, email, names) for k, v in value.items()}
+        return {k: _scrub(v, address, names) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrub(v, email, names) for v in value]
+        return [_scrub(v, address, names) for v in value]
     if isinstance(value, str):
         low = value.lower()
-        if email in low or any(n.lower() in low for n in names):
+        if address.search(value) or any(n.lower() in low for n in names):
             return ERASED
     return value
+
+
+def text_column(column: Any) -> bool:
+    """A column holding text or JSON (String, Text, SQLModel's AutoString, JSON)."""
+    if isinstance(column.type, JSON):
+        return True
+    try:
+        return column.type.python_type is str
+    except NotImplementedError:
+        return False
 
 
 def _sweep(session: Session, email: str, names: set[str]) -> int:
@@ -176,17 +191,19 @@ def _sweep(session: Session, email: str, names: set[str]) -> int:
     from jisr.models import metadata
 
     changed = 0
-    pattern = re.compile(re.escape(email), re.IGNORECASE)
+    address = _address(email)
     for table in metadata.sorted_tables:
         pk = list(table.primary_key.columns)
         for column in table.columns:
-            is_json = isinstance(column.type, JSON)
-            if not (is_json or isinstance(column.type, String | Text)):
+            if not text_column(column):
                 continue
-            rows = session.execute(select(*pk, column).where(_mentions(column, email))).all()
-            for row in rows:
+            is_json = isinstance(column.type, JSON)
+            # LIKE narrows the rows; the pattern decides (a longer address containing this one is not it).
+            for row in session.execute(select(*pk, column).where(_mentions(column, email))).all():
                 old = row[-1]
-                new = _scrub(old, email, names) if is_json else pattern.sub(ERASED, old)
+                new = _scrub(old, address, names) if is_json else address.sub(ERASED, old)
+                if new == old:
+                    continue
                 where = and_(*[c == v for c, v in zip(pk, row[:-1], strict=True)])
                 session.execute(update(table).where(where).values({column.name: new}))
                 changed += 1
@@ -238,7 +255,7 @@ def erase(session: Session, email: str) -> AuditEntry:
             session.add(response)
         for message in held.outbox:
             message.target = ERASED
-            message.payload = _scrub(message.payload, email, names)
+            message.payload = _scrub(message.payload, _address(email), names)
             if message.status == OutboxStatus.pending:
                 message.status = OutboxStatus.dead
                 message.last_error = "Not sent: the recipient's personal data was erased."

@@ -3,7 +3,8 @@
 Every line carries the request id of the request it belongs to (``jisr.core.http.request_id()``).
 Secrets must never be logged in the first place; ``redact`` is the safety net applied to every
 line that leaves the process: bearer tokens, JWTs, ``password=``/``client_secret=``-style pairs
-and census private links (``/census/<token>``, ``/api/v1/census/forms/<token>``).
+census private links (``/census/<token>``, ``/api/v1/census/forms/<token>``) and unsubscribe links
+(``/api/v1/unsubscribe/<token>``, which name the address).
 """
 
 import json
@@ -31,6 +32,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # Census private links: the token is the credential. The API form route, then the web app's
     # public screen (/census/<token>, one segment; staff screens are /census/campaigns/… etc.).
     (re.compile(r"(/census/forms/)[^/?#\s'\"]+"), rf"\1{REDACTED}"),
+    # Unsubscribe links carry the address (signed): personal data, and a credential for the opt-out.
+    (re.compile(r"(/unsubscribe/)[^/?#\s'\"]+"), rf"\1{REDACTED}"),
     (re.compile(r"(/census/)(?!campaigns\b|responses\b|forms\b)[^/?#\s'\"]+(?=$|[/?#\s'\"])"), rf"\1{REDACTED}"),
 ]
 

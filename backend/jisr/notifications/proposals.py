@@ -21,7 +21,9 @@ from jisr.auth.service import Principal
 from jisr.collectivities.geography import lebanon
 from jisr.collectivities.models import Collectivity
 from jisr.core.config import get_settings
+from jisr.core.crud import etag
 from jisr.core.db import utcnow
+from jisr.core.errors import PreconditionFailed
 from jisr.matching import scoring
 from jisr.matching import service as matching
 from jisr.matching.models import MatchProposal, MatchStatus, MatchTransition
@@ -169,7 +171,11 @@ def remind_and_expire(session: Session, *, now: datetime | None = None) -> Expir
             nxt = replacement.choose(session, p, now=now)
             if nxt is not None:
                 note += f" Its place is proposed to {nxt[1]} (proposal {nxt[0].id})."
-            matching.transition(session, p, to=MatchStatus.expired, note=note, actor=SYSTEM, if_match=None)
+            try:
+                with session.begin_nested():  # an answer given since this pass read the proposal wins
+                    matching.transition(session, p, to=MatchStatus.expired, note=note, actor=SYSTEM, if_match=etag(p))
+            except PreconditionFailed:
+                continue
             stats.expired += 1
             if nxt is not None:
                 session.add(nxt[0])
