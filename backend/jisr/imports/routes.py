@@ -226,8 +226,11 @@ async def import_file(
             session.commit()
             if queued:
                 return service.report_of(job), True
-            job.total = service.estimate_rows(spool, fmt)
-            return service.run(session, job, spool), False
+            try:
+                job.total = service.estimate_rows(spool, fmt)
+                return service.run(session, job, spool), False
+            finally:
+                service.release(job.id)  # done already when the import finished; not when it broke
 
     try:
         report, is_job = await run_in_threadpool(execute)

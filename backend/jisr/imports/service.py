@@ -393,13 +393,16 @@ def run_job(job_id: uuid.UUID) -> ImportReport | None:
             return None
         data = payload.data if payload is not None else b""
         session.commit()
-        if job.kind == FRANCE:
-            return run_france(session, job, None, _unpack_files(data))
-        stream = io.BytesIO(data)
-        job.total = estimate_rows(stream, job.format)
-        session.add(job)
-        session.commit()
-        return run(session, job, stream)
+        try:
+            if job.kind == FRANCE:
+                return run_france(session, job, None, _unpack_files(data))
+            stream = io.BytesIO(data)
+            job.total = estimate_rows(stream, job.format)
+            session.add(job)
+            session.commit()
+            return run(session, job, stream)
+        finally:
+            release(job_id)  # done already when the job finished; not when it broke before that
 
 
 def run_queued() -> int:
