@@ -4,6 +4,7 @@ secret or token ever written — passwords, client secrets, bearer tokens, censu
 import io
 import json
 import logging
+import os
 from typing import Any
 
 import pytest
@@ -226,6 +227,7 @@ def test_serve_configures_json_logs_in_production(monkeypatch: pytest.MonkeyPatc
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
+    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "false")  # serve sets it for its processes; undone below
     for env, fmt in (("production", "json"), ("development", "text")):
         monkeypatch.setenv("JISR_ENV", env)
         monkeypatch.setenv("JISR_SECRET_KEY", "k" * 40)
@@ -236,6 +238,7 @@ def test_serve_configures_json_logs_in_production(monkeypatch: pytest.MonkeyPatc
         assert kw["workers"] == 2 and kw["access_log"] is False
         assert kw["log_config"] == log_config(fmt, "INFO")
         assert kw["log_config"]["handlers"]["default"]["formatter"] == fmt
+        assert os.environ["JISR_WORKER_IN_PROCESS"] == "true"  # each server process runs the worker loop
     monkeypatch.setenv("JISR_LOG_FORMAT", "json")
     monkeypatch.setenv("JISR_ENV", "development")
     get_settings.cache_clear()

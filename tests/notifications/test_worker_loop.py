@@ -36,26 +36,32 @@ def delivered(smtp: Mailbox, addresses: set[str], deadline: float = 60.0) -> set
     return {a for a in addresses if smtp.to(a)}
 
 
+def workers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "jisr-worker"}
+
+
 def test_the_server_process_sends_the_outbox_on_its_own(
     api: Api, make_campaign: Any, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     to = invite_saida(api, make_campaign)
     monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "true")
     get_settings.cache_clear()
+    before = workers()
     with TestClient(create_app()) as client:  # the lifespan starts the loop
         assert client.get("/healthz").status_code == 200
-        assert "jisr-worker" in {t.name for t in threading.enumerate()}
+        assert len(workers() - before) == 1
         assert delivered(smtp, to) == to
     assert all(len(smtp.to(a)) == 1 for a in to)  # each once
-    assert "jisr-worker" not in {t.name for t in threading.enumerate()}  # stopped with the app
+    assert workers() == before  # stopped with the app
 
 
 def test_without_the_setting_the_server_runs_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "false")  # the default; tests and plain uvicorn
     get_settings.cache_clear()
+    before = workers()
     with TestClient(create_app()) as client:
         assert client.get("/healthz").status_code == 200
-        assert "jisr-worker" not in {t.name for t in threading.enumerate()}
+        assert workers() == before
     monkeypatch.undo()
     get_settings.cache_clear()
 
