@@ -227,3 +227,9 @@ def test_hostile_headers(api: Api) -> None:
     for if_match in ("\x00", '"' + "x" * 10000 + '"', "' OR 1=1 --", ",,,", "W/"):
         r = api.patch(f"/api/v1/needs/{need['id']}", json={"priority": "low"}, headers={"If-Match": if_match})
         assert r.status_code == 412, (if_match, r.text)
+
+
+def test_no_token_is_401_before_the_query_is_looked_at(api: Any) -> None:
+    for path in ("/api/v1/needs", "/api/v1/collectivities", "/api/v1/partnerships"):
+        r = api.client.get(path, params={"limit": 9999})
+        assert_problem(r, 401)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import Connection
 
-from jisr.auth.deps import Authenticated, BearerToken, Staff, authenticate, ensure_own_collectivity
+from jisr.auth.deps import Authenticated, RequiredBearer, Staff, authenticate, ensure_own_collectivity
 from jisr.collectivities import service
 from jisr.collectivities.geography import Governorate, lebanon
 from jisr.collectivities.models import (
@@ -39,7 +39,7 @@ Slug = Annotated[str | None, Query(max_length=80, description="A tag slug; its s
     responses=responses(401, 404, 422),
 )
 async def collectivities_page(
-    token: BearerToken,
+    token: RequiredBearer,
     params: ListParamsDep,
     country: Country | None = None,
     kind: Kind | None = None,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import Connection
 
-from jisr.auth.deps import Authenticated, BearerToken, Editor, authenticate
+from jisr.auth.deps import Authenticated, Editor, RequiredBearer, authenticate
 from jisr.collectivities.models import Country
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1/needs", tags=["needs"])
     "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
 )
 async def needs_page(
-    token: BearerToken,
+    token: RequiredBearer,
     params: ListParamsDep,
     collectivity_id: uuid.UUID | None = None,
     direction: Direction | None = None,
