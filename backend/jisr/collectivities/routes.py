@@ -4,7 +4,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import Connection
 
 from jisr.auth.deps import Authenticated, RequiredBearer, Staff, authenticate, ensure_own_collectivity
@@ -22,12 +22,56 @@ from jisr.collectivities.models import (
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ, json_answer
+from jisr.core.pagination import ListParamsDep, SearchQ, envelope, json_answer
 from jisr.core.routing import IfMatch, changes_of, created
 
 router = APIRouter(prefix="/api/v1")
 TAGS: list[str | Enum] = ["collectivities"]
 Slug = Annotated[str | None, Query(max_length=80, description="A tag slug; its sub-themes count too.")]
+
+
+async def collectivity_criteria(
+    country: Country | None = None,
+    kind: Kind | None = None,
+    governorate: Annotated[str | None, Query(max_length=8)] = None,
+    district: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=3)] = None,
+    departement: Annotated[str | None, Query(max_length=3)] = None,
+    code: Annotated[str | None, Query(max_length=20)] = None,
+    parent_id: uuid.UUID | None = None,
+    capacity: Capacity | None = None,
+    tag: Slug = None,
+    expertise: Slug = None,
+    interest: Slug = None,
+    external_ref: Annotated[
+        str | None,
+        Query(max_length=250, pattern=r"^[a-z][a-z0-9_-]*:.+$", description="`source:value`, e.g. `cuf:C-1234`."),
+    ] = None,
+    q: SearchQ = None,
+) -> dict[str, Any]:
+    """The list's filters, as ``service.page`` takes them."""
+    filters = {
+        "country": country,
+        "kind": kind,
+        "governorate": governorate,
+        "district": district,
+        "region": region,
+        "departement": departement,
+        "code": code,
+        "parent_id": parent_id,
+        "capacity": capacity,
+    }
+    return {
+        "filters": filters,
+        "tag": tag,
+        "expertise": expertise,
+        "interest": interest,
+        "external_ref": external_ref,
+        "q": q,
+    }
+
+
+CollectivityCriteria = Annotated[dict[str, Any], Depends(collectivity_criteria)]
 
 
 @router.get(
@@ -38,105 +82,23 @@ Slug = Annotated[str | None, Query(max_length=80, description="A tag slug; its s
     response_model=CollectivityList,
     responses=responses(401, 404, 422),
 )
-async def collectivities_page(
-    token: RequiredBearer,
-    params: ListParamsDep,
-    country: Country | None = None,
-    kind: Kind | None = None,
-    governorate: Annotated[str | None, Query(max_length=8)] = None,
-    district: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=3)] = None,
-    departement: Annotated[str | None, Query(max_length=3)] = None,
-    code: Annotated[str | None, Query(max_length=20)] = None,
-    parent_id: uuid.UUID | None = None,
-    capacity: Capacity | None = None,
-    tag: Slug = None,
-    expertise: Slug = None,
-    interest: Slug = None,
-    external_ref: Annotated[
-        str | None,
-        Query(max_length=250, pattern=r"^[a-z][a-z0-9_-]*:.+$", description="`source:value`, e.g. `cuf:C-1234`."),
-    ] = None,
-    q: SearchQ = None,
-) -> Response:
+async def collectivities_page(token: RequiredBearer, criteria: CollectivityCriteria, params: ListParamsDep) -> Response:
     """`q` matches the name, Arabic name, other spellings and code, ignoring case and accents."""
-    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
-    filters = {
-        "country": country,
-        "kind": kind,
-        "governorate": governorate,
-        "district": district,
-        "region": region,
-        "departement": departement,
-        "code": code,
-        "parent_id": parent_id,
-        "capacity": capacity,
-    }
 
+    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
     def answer(conn: Connection) -> dict[str, Any]:
         authenticate(conn, token)
-        items, total = service.page(
-            conn,
-            params=params,
-            filters=filters,
-            tag=tag,
-            expertise=expertise,
-            interest=interest,
-            external_ref=external_ref,
-            q=q,
-        )
-        return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+        return envelope(*service.page(conn, params=params, **criteria), params)
 
     return await json_answer(answer)
 
 
-# Exports (jisr.exports.routes) wrap this function: its parameters, its dependencies and its page model.
-# The route is `collectivities_page` above, with the same parameters: one threadpool hop, JSON written at once.
 def list_collectivities(
-    _: Authenticated,
-    session: SessionDep,
-    params: ListParamsDep,
-    country: Country | None = None,
-    kind: Kind | None = None,
-    governorate: Annotated[str | None, Query(max_length=8)] = None,
-    district: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=3)] = None,
-    departement: Annotated[str | None, Query(max_length=3)] = None,
-    code: Annotated[str | None, Query(max_length=20)] = None,
-    parent_id: uuid.UUID | None = None,
-    capacity: Capacity | None = None,
-    tag: Slug = None,
-    expertise: Slug = None,
-    interest: Slug = None,
-    external_ref: Annotated[
-        str | None,
-        Query(max_length=250, pattern=r"^[a-z][a-z0-9_-]*:.+$", description="`source:value`, e.g. `cuf:C-1234`."),
-    ] = None,
-    q: SearchQ = None,
+    _: Authenticated, session: SessionDep, criteria: CollectivityCriteria, params: ListParamsDep
 ) -> CollectivityList:
-    """`q` matches the name, Arabic name, other spellings and code, ignoring case and accents."""
-    filters = {
-        "country": country,
-        "kind": kind,
-        "governorate": governorate,
-        "district": district,
-        "region": region,
-        "departement": departement,
-        "code": code,
-        "parent_id": parent_id,
-        "capacity": capacity,
-    }
-    rows, total = service.list_(
-        session,
-        params=params,
-        filters=filters,
-        tag=tag,
-        expertise=expertise,
-        interest=interest,
-        external_ref=external_ref,
-        q=q,
-    )
-    return CollectivityList(items=service.public(session, rows), total=total, limit=params.limit, offset=params.offset)
+    """The same page for exports (jisr.exports.routes wraps this signature), in the request's session."""
+    items, total = service.page(session.connection(), params=params, **criteria)
+    return CollectivityList(items=items, total=total, limit=params.limit, offset=params.offset)  # type: ignore[arg-type]
 
 
 @router.post(

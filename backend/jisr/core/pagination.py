@@ -152,6 +152,11 @@ def page_of(
     return [{name: row[name] for name in fields} for row in rows], n
 
 
+def envelope(items: list[dict[str, Any]], total: int, params: ListParams) -> dict[str, Any]:
+    """The page envelope of the contract, for answers written by ``json_answer``."""
+    return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+
+
 _SLOTS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter]" = weakref.WeakKeyDictionary()
 
 

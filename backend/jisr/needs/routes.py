@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import Connection
 
 from jisr.auth.deps import Authenticated, Editor, RequiredBearer, authenticate
@@ -11,7 +11,7 @@ from jisr.collectivities.models import Country
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ, json_answer
+from jisr.core.pagination import ListParamsDep, SearchQ, envelope, json_answer
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.needs import service
 from jisr.needs.models import (
@@ -28,12 +28,7 @@ from jisr.needs.models import (
 router = APIRouter(prefix="/api/v1/needs", tags=["needs"])
 
 
-@router.get(
-    "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
-)
-async def needs_page(
-    token: RequiredBearer,
-    params: ListParamsDep,
+async def need_criteria(
     collectivity_id: uuid.UUID | None = None,
     direction: Direction | None = None,
     status: NeedStatus | None = None,
@@ -44,8 +39,8 @@ async def needs_page(
     country: Country | None = None,
     governorate: Annotated[str | None, Query(max_length=8)] = None,
     q: SearchQ = None,
-) -> Response:
-    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
+) -> dict[str, Any]:
+    """The list's filters, as ``service.page`` takes them."""
     filters = {
         "collectivity_id": collectivity_id,
         "direction": direction,
@@ -54,46 +49,28 @@ async def needs_page(
         "source": source,
         "source_event_id": source_event_id,
     }
+    return {"filters": filters, "tag": tag, "country": country, "governorate": governorate, "q": q}
 
+
+NeedCriteria = Annotated[dict[str, Any], Depends(need_criteria)]
+
+
+@router.get(
+    "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
+)
+async def needs_page(token: RequiredBearer, criteria: NeedCriteria, params: ListParamsDep) -> Response:
+    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
     def answer(conn: Connection) -> dict[str, Any]:
         authenticate(conn, token)
-        items, total = service.page(
-            conn, params=params, filters=filters, tag=tag, country=country, governorate=governorate, q=q
-        )
-        return {"items": items, "total": total, "limit": params.limit, "offset": params.offset}
+        return envelope(*service.page(conn, params=params, **criteria), params)
 
     return await json_answer(answer)
 
 
-# Exports (jisr.exports.routes) wrap this function: its parameters, its dependencies and its page model.
-# The route is `needs_page` above, with the same parameters: one threadpool hop, JSON written at once.
-def list_needs(
-    _: Authenticated,
-    session: SessionDep,
-    params: ListParamsDep,
-    collectivity_id: uuid.UUID | None = None,
-    direction: Direction | None = None,
-    status: NeedStatus | None = None,
-    priority: Priority | None = None,
-    source: NeedSource | None = None,
-    source_event_id: uuid.UUID | None = None,
-    tag: Annotated[str | None, Query(max_length=80, description="Tag slug; sub-themes count too.")] = None,
-    country: Country | None = None,
-    governorate: Annotated[str | None, Query(max_length=8)] = None,
-    q: SearchQ = None,
-) -> NeedList:
-    filters = {
-        "collectivity_id": collectivity_id,
-        "direction": direction,
-        "status": status,
-        "priority": priority,
-        "source": source,
-        "source_event_id": source_event_id,
-    }
-    rows, total = service.list_(
-        session, params=params, filters=filters, tag=tag, country=country, governorate=governorate, q=q
-    )
-    return NeedList(items=service.public(session, rows), total=total, limit=params.limit, offset=params.offset)
+def list_needs(_: Authenticated, session: SessionDep, criteria: NeedCriteria, params: ListParamsDep) -> NeedList:
+    """The same page for exports (jisr.exports.routes wraps this signature), in the request's session."""
+    items, total = service.page(session.connection(), params=params, **criteria)
+    return NeedList(items=items, total=total, limit=params.limit, offset=params.offset)  # type: ignore[arg-type]
 
 
 @router.post(
