@@ -8,11 +8,12 @@ What it does, in one run:
    start-up bootstrap, as ``jisr migrate`` does), fills it set-based (bulk INSERTs, no HTTP) with
    collectivities, needs and their tag links, then ``VACUUM ANALYZE`` (a lived-in database has
    planner statistics; a fresh bulk load has none yet);
-2. starts the real app (``uvicorn jisr.main:app``) and the baseline (``benchmarks/baseline_app.py``)
-   with the same number of workers, each on a free port;
+2. starts the real app (``uvicorn jisr.main:app``), the same app with its list cache off
+   (``JISR_LIST_CACHE_BYTES=0``: every request reads the database) and the baseline
+   (``benchmarks/baseline_app.py``) with the same number of workers, each on a free port;
 3. signs in for a real token, checks every URL answers 200 with a full page, warms up, then loads
    each endpoint with ``wrk`` (``wrk_report.lua``) for ``--duration`` seconds at ``--connections``
-   connections: baseline, needs by tag, collectivities by text, baseline again;
+   connections: baseline, needs by tag, collectivities by text (cache on, then off), baseline again;
 4. prints requests/s, p50, p99 and the ratio to the baseline (mean of its two runs), and whether
    the target (ratio >= 0.5, p99 < 100 ms) is met; drops the database.
 
@@ -53,6 +54,8 @@ ADMIN_PASSWORD = secrets.token_urlsafe(18)
 
 # What the load cycles through: a sub-theme, two themes with their sub-themes (larger result
 # sets), and words from rare ("saida", Arabic) to very common ("saint", "kfar").
+# The same app without its list cache (jisr.core.snapshots): every request reads the database.
+NO_CACHE = {"JISR_LIST_CACHE_BYTES": "0"}
 DEFAULT_TAGS = ["eau-assainissement", "environnement-climat-energie", "dechets", "gouvernance"]
 DEFAULT_WORDS = ["saida", "saint", "kfar", "beyrouth", "صيدا", "mont"]
 
@@ -617,10 +620,12 @@ def main() -> None:
         try:
             app = start_server("app", "jisr.main:app", args.workers, env, Path(tmp))
             servers.append(app)
+            uncached = start_server("app-uncached", "jisr.main:app", args.workers, {**env, **NO_CACHE}, Path(tmp))
+            servers.append(uncached)
             baseline = start_server("baseline", "baseline_app:app", args.workers, env, Path(tmp))
             servers.append(baseline)
-            wait_ready(app)
-            wait_ready(baseline)
+            for server in servers:
+                wait_ready(server)
             token = get_token(app.base)
             totals = {path: check(app.base, path, token, limit) for path in needs_paths + coll_paths}
             check(baseline.base, base_paths[0], None, limit)
@@ -631,10 +636,12 @@ def main() -> None:
                 ("baseline (no database)", baseline, base_paths, None, None),
                 ("GET /api/v1/needs?tag=…", app, needs_paths, token, url),
                 ("GET /api/v1/collectivities?q=…", app, coll_paths, token, url),
+                ("  needs, list cache off", uncached, needs_paths, token, url),
+                ("  collectivities, cache off", uncached, coll_paths, token, url),
                 ("baseline (again)", baseline, base_paths, None, None),
             ]
             if args.warmup:
-                for label, server, paths, tok, _ in plan[:3]:
+                for label, server, paths, tok, _ in plan[:-1]:
                     run_wrk(label, server, paths, tok, args, args.warmup)
             print(
                 f"load: wrk, {args.connections} connections, {args.duration} s each, "

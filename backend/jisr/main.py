@@ -32,6 +32,7 @@ from jisr.core.config import get_settings
 from jisr.core.db import get_engine, new_session
 from jisr.core.errors import Problem, install_handlers, problem_response
 from jisr.core.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
+from jisr.core.pagination import answers
 from jisr.events.routes import router as events_router
 from jisr.exports.routes import router as exports_router
 from jisr.imports.routes import router as imports_router
@@ -104,15 +105,15 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
     to_thread.current_default_thread_limiter().total_tokens = get_settings().request_threads
     await run_in_threadpool(start)
-    if not get_settings().worker_in_process:
-        yield
-        return
-    thread, stop = worker.start_background()
+    background = worker.start_background() if get_settings().worker_in_process else None
     try:
         yield
     finally:
-        stop.set()
-        await run_in_threadpool(thread.join, 30)
+        if background is not None:
+            thread, stop = background
+            stop.set()
+            await run_in_threadpool(thread.join, 30)
+        await answers().close()  # the list cache's snapshot connection
 
 
 def create_app() -> FastAPI:

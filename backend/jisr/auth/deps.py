@@ -1,7 +1,7 @@
 """Who is calling, and may they: dependencies used by every router."""
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
@@ -12,6 +12,7 @@ from jisr.audit import service as audit
 from jisr.auth import service
 from jisr.auth.models import Role
 from jisr.auth.service import Principal
+from jisr.core import security
 from jisr.core.db import SessionDep
 from jisr.core.errors import Forbidden, Unauthorized
 from jisr.core.security import BEARER
@@ -39,6 +40,14 @@ def authenticate(db: Session | Connection, token: str | None) -> Principal:
     if not token:
         raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.", headers=BEARER)
     return service.principal_from_token(db, token)
+
+
+def answer_key(token: str, *request: Any) -> str:
+    """The key of a list answer that may be given again (``core.pagination.json_answer``): the token
+    and the request. A cached answer skips ``authenticate``: the token's signature and expiry are checked
+    here, now; its account is read in the answer's snapshot, so a change to it is a new snapshot."""
+    security.decode_token(token)
+    return repr((token, *request))
 
 
 def current_principal(session: SessionDep, token: BearerToken) -> Principal:

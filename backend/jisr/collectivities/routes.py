@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import Connection
 
-from jisr.auth.deps import Authenticated, RequiredBearer, Staff, authenticate, ensure_own_collectivity
+from jisr.auth.deps import Authenticated, RequiredBearer, Staff, answer_key, authenticate, ensure_own_collectivity
 from jisr.collectivities import service
 from jisr.collectivities.geography import Governorate, lebanon
 from jisr.collectivities.models import (
@@ -85,12 +85,13 @@ CollectivityCriteria = Annotated[dict[str, Any], Depends(collectivity_criteria)]
 async def collectivities_page(token: RequiredBearer, criteria: CollectivityCriteria, params: ListParamsDep) -> Response:
     """`q` matches the name, Arabic name, other spellings and code, ignoring case and accents."""
 
-    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
+    # The list fast path (core.pagination): one threadpool hop, one statement for the page, or
+    # none while the database has not changed.
     def answer(conn: Connection) -> dict[str, Any]:
         authenticate(conn, token)
         return envelope(*service.page(conn, params=params, **criteria), params)
 
-    return await json_answer(answer)
+    return await json_answer(answer, key=answer_key(token, "collectivities", criteria, params))
 
 
 def list_collectivities(

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     request_threads: int = 20
     db_pool_size: int = 10
     db_max_overflow: int = 15
+    # List answers kept per process while PostgreSQL's snapshot is unchanged (core.snapshots); 0 = off.
+    list_cache_bytes: int = 32 * 2**20
     static_dir: Path | None = None
     # Logs (issue 7): "json" (one object per line) or "text"; unset = json in production, text in development.
     log_format: Literal["json", "text"] | None = None

@@ -2,7 +2,7 @@
 
 import asyncio
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -17,9 +17,10 @@ from sqlmodel import Session, select
 from starlette.responses import Response
 
 from jisr.core.config import get_settings
-from jisr.core.db import read_connection
+from jisr.core.db import get_engine, read_connection
 from jisr.core.errors import Invalid
 from jisr.core.models import AwareUTC
+from jisr.core.snapshots import SnapshotCache
 from jisr.core.text import fold
 
 T = TypeVar("T")
@@ -173,21 +174,43 @@ def _db_slots() -> anyio.CapacityLimiter:
     return _SLOTS[loop]
 
 
-async def json_answer(work: Callable[[Connection], Any]) -> Response:
+_ANSWERS: SnapshotCache | None = None
+
+
+def answers() -> SnapshotCache:
+    """This process's cache of list answers (``core.snapshots``), sized by ``list_cache_bytes``."""
+    global _ANSWERS
+    if _ANSWERS is None:
+        _ANSWERS = SnapshotCache(get_settings().list_cache_bytes)
+    return _ANSWERS
+
+
+async def json_answer(work: Callable[[Connection], Any], *, key: Hashable | None = None) -> Response:
     """Run ``work`` on a read connection in one threadpool hop and answer its result as JSON.
 
     The result is serialized as it is, by pydantic's serializer (values come out as the response
     model would write them: byte for byte, checked on the benchmark's data): the rows come from the
     database, already valid, and building ORM objects, validating them into the public model, then
     having FastAPI validate and serialize that again was most of a list request's Python work.
+
+    With a ``key`` (the caller's token and everything the answer depends on), the answer is kept
+    and given again while PostgreSQL's snapshot does not change (``core.snapshots``): then ``work``
+    does not run at all, so whatever it checks in the database (the caller's account) must be part
+    of the snapshot too, and what it checks without it (the token's signature and expiry) must be
+    checked before.
     """
+    cache = answers()
 
     def run() -> bytes:
         with read_connection() as conn:
-            result = work(conn)
-        return to_json(result)
+            return to_json(work(conn))
 
-    return Response(await anyio.to_thread.run_sync(run, limiter=_db_slots()), media_type="application/json")
+    async def compute() -> bytes:
+        return await anyio.to_thread.run_sync(run, limiter=_db_slots())
+
+    snapshot = await cache.snapshot(get_engine().url) if key is not None else None
+    body = await cache.answer(snapshot, key, compute)
+    return Response(body, media_type="application/json")
 
 
 SearchQ = Annotated[

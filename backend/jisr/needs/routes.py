@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import Connection
 
-from jisr.auth.deps import Authenticated, Editor, RequiredBearer, authenticate
+from jisr.auth.deps import Authenticated, Editor, RequiredBearer, answer_key, authenticate
 from jisr.collectivities.models import Country
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
@@ -59,12 +59,13 @@ NeedCriteria = Annotated[dict[str, Any], Depends(need_criteria)]
     "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
 )
 async def needs_page(token: RequiredBearer, criteria: NeedCriteria, params: ListParamsDep) -> Response:
-    # The list fast path (core.pagination): one threadpool hop, one statement for the page.
+    # The list fast path (core.pagination): one threadpool hop, one statement for the page, or
+    # none while the database has not changed.
     def answer(conn: Connection) -> dict[str, Any]:
         authenticate(conn, token)
         return envelope(*service.page(conn, params=params, **criteria), params)
 
-    return await json_answer(answer)
+    return await json_answer(answer, key=answer_key(token, "needs", criteria, params))
 
 
 def list_needs(_: Authenticated, session: SessionDep, criteria: NeedCriteria, params: ListParamsDep) -> NeedList:
