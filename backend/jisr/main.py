@@ -1,5 +1,6 @@
 """The application: routers, error handlers, limits, and the SPA at /."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -105,6 +106,9 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 
     to_thread.current_default_thread_limiter().total_tokens = get_settings().request_threads
     await run_in_threadpool(start)
+    # What start-up built (routes, models, mappers: most of the heap) is kept out of the cyclic garbage
+    # collector's passes: each full pass walked it all, and the list benchmark's p99 went 111 → 24 ms.
+    gc.freeze()  # (given back at shutdown: a test process starts many apps)
     background = worker.start_background() if get_settings().worker_in_process else None
     try:
         yield
@@ -114,6 +118,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             stop.set()
             await run_in_threadpool(thread.join, 30)
         await answers().close()  # the list cache's snapshot connection
+        gc.unfreeze()
 
 
 def create_app() -> FastAPI:
