@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, event, text, update
+from sqlalchemy.engine import make_url
 
 from jisr.core import security
 from jisr.core.db import get_engine, utcnow
-from jisr.core.snapshots import SnapshotCache, SnapshotReader
+from jisr.core.snapshots import APPLICATION_NAME, SnapshotCache, SnapshotReader
 from jisr.needs.models import Need
 from tests.conftest import TEST_URL, Api
 
@@ -160,3 +161,26 @@ def test_requests_that_miss_together_share_one_computation() -> None:
 
     assert asyncio.run(scenario()) == [b'{"items": []}'] * 6
     assert calls == ["page"], "one computation for the five requests, none for the one after"
+
+
+def test_a_database_that_cannot_be_read_turns_the_cache_off_for_the_request() -> None:
+    cache = SnapshotCache(max_bytes=1000)
+    gone = make_url(TEST_URL).set(drivername="postgresql+psycopg", database=f"gone_{uuid.uuid4().hex[:8]}")
+    assert asyncio.run(cache.snapshot(gone)) is None
+
+
+@pytest.mark.skipif(not POSTGRES, reason="pg_current_snapshot() is PostgreSQL's; SQLite runs without the cache")
+def test_lists_go_on_when_the_snapshot_connection_is_cut(api: Api) -> None:
+    place = api.collectivity()
+    api.need(place["id"], title="Eau potable")
+    url = "/api/v1/needs?limit=5"
+    assert _titles(api, url) == ["Eau potable"]
+    with get_engine().connect() as conn:
+        cut = conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": APPLICATION_NAME},
+        ).all()
+    assert cut, "the app reads its snapshots on a connection of its own"
+    assert _titles(api, url) == ["Eau potable"]  # answered from the database
+    api.need(place["id"], title="Déchets")
+    assert sorted(_titles(api, url)) == ["Déchets", "Eau potable"]  # and the cache is back, exact

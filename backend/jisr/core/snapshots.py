@@ -25,6 +25,8 @@ from sqlalchemy import URL
 log = logging.getLogger(__name__)
 
 _QUERY = "SELECT pg_current_snapshot()::text"
+APPLICATION_NAME = "jisr list cache"  # in pg_stat_activity
+READ_TIMEOUT = 5.0  # seconds; a read takes well under a millisecond: past this the connection is deemed lost
 
 
 class SnapshotReader:
@@ -53,7 +55,9 @@ class SnapshotReader:
             self._open = None  # from here on, new arrivals wait for the next read
         try:
             if self._conn is None or self._conn.closed:
-                self._conn = await psycopg.AsyncConnection.connect(self.conninfo, autocommit=True)
+                self._conn = await psycopg.AsyncConnection.connect(
+                    self.conninfo, autocommit=True, application_name=APPLICATION_NAME
+                )
             cursor = await self._conn.execute(_QUERY)
             row = await cursor.fetchone()
             assert row is not None
@@ -97,9 +101,12 @@ class SnapshotCache:
                 await reader.close()
             reader = self._readers[loop] = SnapshotReader(conninfo)
         try:
-            current = f"{conninfo} {await reader.current()}"
+            current = f"{conninfo} {await asyncio.wait_for(reader.current(), READ_TIMEOUT)}"
         except Exception as exc:  # the request reads the database as it would without the cache
-            log.warning("snapshot not read, list answered without the cache: %s", exc)
+            log.warning("snapshot not read, list answered without the cache: %r", exc)
+            if self._readers.get(loop) is reader:  # a new connection for the next requests
+                del self._readers[loop]
+                asyncio.ensure_future(reader.close())
             return None
         with self._lock:
             if current != self._snapshot:  # something was committed: nothing kept is current any more
