@@ -84,7 +84,7 @@ class SnapshotCache:
         self._snapshot: str | None = None
         self._bodies: dict[Hashable, bytes] = {}
         self._size = 0
-        self._pending: dict[tuple[str, Hashable], asyncio.Future[bytes]] = {}  # on the event loop's thread only
+        self._pending: dict[tuple[asyncio.AbstractEventLoop, str, Hashable], asyncio.Future[bytes]] = {}
         self._readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SnapshotReader] = (
             weakref.WeakKeyDictionary()
         )
@@ -131,12 +131,13 @@ class SnapshotCache:
             return body
         if snapshot is None:
             return await compute()
-        pending = self._pending.get((snapshot, key))
+        job = (asyncio.get_running_loop(), snapshot, key)  # a future belongs to its event loop
+        pending = self._pending.get(job)
         if pending is None:
-            pending = self._pending[(snapshot, key)] = asyncio.ensure_future(compute())
+            pending = self._pending[job] = asyncio.ensure_future(compute())
 
             def done(task: "asyncio.Future[bytes]") -> None:
-                del self._pending[(snapshot, key)]
+                del self._pending[job]
                 if not task.cancelled() and task.exception() is None:
                     self.put(snapshot, key, task.result())
 
