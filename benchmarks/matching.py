@@ -282,7 +282,7 @@ def child_baseline(args: argparse.Namespace) -> dict[str, Any]:
     from jisr.matching import scoring, service
 
     with new_session() as session:
-        loaded = service.load(session, None)
+        loaded = service.load(session, None, every_french=True)
     inp = loaded.inp
     rng = random.Random(args.seed)
     n_needs = len(inp.needs)

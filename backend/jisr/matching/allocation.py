@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,7 @@ class Allocation:
     exact: bool = True  # LP vertex integral, or MIP solved to optimality
     used_mip: bool = False
     values: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))  # per edge, 0..1
+    lp: tuple[sp.csr_matrix, Float, float] | None = None  # the LP's constraints, bounds and optimum
 
 
 def allocate(
@@ -136,20 +137,36 @@ def allocate_arrays(
     need_price = dict(zip(needs.tolist(), prices[: len(needs)].tolist(), strict=True))
     french_price = dict(zip(french.tolist(), prices[len(needs) : len(needs) + len(french)].tolist(), strict=True))
     integral = bool(np.all((x < EPS) | (x > 1 - EPS)))
-    used_mip = False
-    exact = integral
+    alloc = Allocation(
+        selected=np.flatnonzero(x > 0.5).tolist(),
+        total=0.0,
+        need_price=need_price,
+        french_price=french_price,
+        exact=integral,
+        values=np.asarray(x, dtype=np.float64),
+        lp=(a, b, float(-lp.fun)),
+    )
     if not integral and integer:
-        used_mip = True
-        x, exact = _integer(a, b, score, x, float(-lp.fun))
+        return make_integral(alloc, score)
+    alloc.total = float(score[alloc.selected].sum())
+    return alloc
+
+
+def make_integral(alloc: Allocation, score: Float) -> Allocation:
+    """The integer programme of a fractional LP allocation (``alloc.lp``), from its LP solution."""
+    assert alloc.lp is not None
+    a, b, bound = alloc.lp
+    x, exact = _integer(a, b, score, alloc.values, bound)
     selected = np.flatnonzero(x > 0.5).tolist()
     return Allocation(
         selected=selected,
         total=float(score[selected].sum()),
-        need_price=need_price,
-        french_price=french_price,
+        need_price=alloc.need_price,
+        french_price=alloc.french_price,
         exact=exact,
-        used_mip=used_mip,
+        used_mip=True,
         values=np.asarray(x, dtype=np.float64),
+        lp=alloc.lp,
     )
 
 
@@ -192,9 +209,16 @@ def _flow(need: Int, french: Int, cost: Int, cap_n: Int, cap_f: Int) -> tuple[np
     make need prices as high and French prices as low as possible, which rules out the most
     candidates per need. A side with capacity 0 gets a price no score reaches.
     """
+    live = np.flatnonzero(cost > 0)
+    present = np.unique(french[live])
+    if len(present) < len(cap_f):  # French sides without a candidate: no node (their price is 0)
+        local = np.minimum(np.searchsorted(present, french), max(len(present) - 1, 0))
+        x, p, q_present = _flow(need, local, np.where(cost > 0, cost, 0), cap_n, cap_f[present])
+        q = np.zeros(len(cap_f), dtype=np.int64)
+        q[present] = q_present
+        return x, p, q
     n_needs, n_fr, m = len(cap_n), len(cap_f), len(need)
     x = np.zeros(m, dtype=bool)
-    live = np.flatnonzero(cost > 0)
     use = live[(cap_n[need[live]] > 0) & (cap_f[french[live]] > 0)]
     use = use[np.lexsort((french[use], need[use]))]
     if len(use):
@@ -406,16 +430,30 @@ def _need_prices(need: Int, members: Int, score: Float, alloc: Allocation, cap_n
     return np.where(full, np.maximum(lp, margin), lp)
 
 
-def _best_per_need(need: Int, value: Float, french: Int, mask: npt.NDArray[np.bool_], k: Int) -> Int:
+def _best_per_need(need: Int, value: npt.NDArray[Any], french: Int, mask: npt.NDArray[np.bool_], k: Int) -> Int:
     """Indexes (into the arrays) of each need's ``k[need]`` best entries by ``value`` among ``mask``,
     ties broken by French index."""
     idx = np.flatnonzero(mask)
     if not len(idx):
         return idx
-    o = idx[np.lexsort((french[idx], -value[idx], need[idx]))]
-    _, first, counts = np.unique(need[o], return_index=True, return_counts=True)
+    n_i, f_i, v_i = need[idx], french[idx], value[idx]
+    o = _order_by_need_value(n_i, v_i, f_i)
+    n_o = n_i[o]
+    _, first, counts = np.unique(n_o, return_index=True, return_counts=True)
     within = np.arange(len(o)) - np.repeat(first, counts)
-    return np.sort(o[within < k[need[o]]])
+    return np.sort(idx[o[within < k[n_o]]])
+
+
+def _order_by_need_value(need: Int, value: npt.NDArray[Any], french: Int) -> Int:
+    """The order by (need, value descending, French): one sort of packed int64 keys when the values
+    are integers and everything fits in 63 bits, else a lexsort."""
+    if np.issubdtype(value.dtype, np.integer) and len(value):
+        v_lo, v_hi = int(value.min()), int(value.max())
+        nb, vb, fb = (int(need.max()).bit_length(), (v_hi - v_lo).bit_length(), int(french.max()).bit_length())
+        if min(int(need.min()), int(french.min())) >= 0 and nb + vb + fb <= 63:
+            key = (need << (vb + fb)) | ((v_hi - value.astype(np.int64)) << fb) | french
+            return np.argsort(key, kind="stable")
+    return np.lexsort((french, -value, need))
 
 
 @dataclass
@@ -455,7 +493,19 @@ class _Singles:
         self.score = np.concatenate([self.score, new_s[fresh]])
 
 
+def _first_per_need(need: Int, k: int) -> npt.NDArray[np.bool_]:
+    """Mask of each need's first ``k`` entries (the arrays are grouped by need, best first)."""
+    out = np.zeros(len(need), dtype=bool)
+    if len(need):
+        _, first, counts = np.unique(need, return_index=True, return_counts=True)
+        out[np.arange(len(need)) - np.repeat(first, counts) < k] = True
+    return out
+
+
 LP_EXTRA = 5  # per need: candidates beyond the flow's choice that enter the first LP (best at its prices)
+# ... and every candidate this close to entering at the flow's prices (score units): at full scale the
+# pools' LP then needs one round instead of two (36,000 columns instead of 30,000 then 34,000).
+LP_NEAR = 0.0005
 
 
 def plan(
@@ -474,13 +524,15 @@ def plan(
     """Score, keep the best candidates of each need, form pools, allocate, then prove the result.
 
     Each need's ``keep + reserve`` best single-partner candidates are scored and kept (the score of
-    the next one is remembered as a bound on all the others). A min-cost flow allocates them all;
-    its prices tell whether a candidate left out could still raise the total: a need whose bound
-    beats its price has all its candidates scored, and the flow is solved again, until none is left.
-    The total is then the optimum over every single-partner candidate. If a pool beats its need's
-    and members' prices, the LP takes over (:func:`_lp_rounds`): the flow's choice, each need's next
-    best candidates at the flow's prices and the pools enter it, and candidates its prices call for
-    are added until none is left. ``blocked[need]``: French collectivities not to propose for it.
+    the next one is remembered as a bound on all the others). A min-cost flow allocates each need's
+    ``keep`` best; its prices tell which kept candidates would raise the total (each need's best
+    ``per_round`` of them enter) and, for a need with none left to add, whether its unscored ones
+    might (its bound beats its price: it is scored whole); the flow is solved again until nothing
+    is added. The total is then the optimum over every single-partner candidate. If a pool beats its
+    need's and members' prices, the LP takes over (:func:`_lp_rounds`): the flow's choice, each
+    need's next best candidates at the flow's prices and the pools enter it, and candidates its
+    prices call for are added until none is left. ``blocked[need]``: French collectivities not to
+    propose for it.
     """
     blocked = blocked or {}
     started = time.perf_counter()
@@ -513,9 +565,11 @@ def plan(
 
     pool_edges: list[Planned] = []
     if len(cand.need):
-        uniq, first, counts = np.unique(cand.need, return_index=True, return_counts=True)
-        cand_fr = cand.french.tolist()
-        cand_score = cand.score.tolist()
+        # Members of a pool cannot carry the need alone: only the candidates that do not fit count.
+        small = np.flatnonzero(~cand.fits)
+        uniq, first, counts = np.unique(cand.need[small], return_index=True, return_counts=True)
+        cand_fr = cand.french[small].tolist()
+        cand_score = cand.score[small].tolist()
         for n, lo, cnt in zip(uniq.tolist(), first.tolist(), counts.tolist(), strict=True):
             size = int(prep.need_size[n])
             if size <= 1:
@@ -542,25 +596,33 @@ def plan(
     next_best = np.asarray(cand.next_best, dtype=np.float64)
     next_int = np.where(next_best >= 0, _scaled(next_best), -1)
     rows_arr = np.asarray(rows, dtype=np.int64)
-    # 1. The single-partner optimum over every candidate (min-cost flow, exact): the flow takes the
-    # candidates kept; its prices tell which known candidates would raise the total (they are added,
-    # each need's best ``per_round``) and which needs' unscored candidates might (scored whole).
+    # 1. The single-partner optimum over every candidate (min-cost flow, exact): the flow starts from
+    # each need's ``keep`` best; its prices tell which known candidates would raise the total (they
+    # are added, each need's best ``per_round``) and which needs' unscored candidates might (scored whole).
     per_round = np.full(n_needs, max(keep, 2 * top_k), dtype=np.int64)
-    in_flow = np.ones(len(singles.need), dtype=bool)
+    in_flow = _first_per_need(singles.need, keep)
     rounds = 0
     while True:
         rounds += 1
         idx = np.flatnonzero(in_flow)
         cost = _scaled(singles.score)
         x_in, p_int, q_int = _flow(singles.need[idx], singles.french[idx], cost[idx], cap_n, cap_f)
-        doubtful = rows_arr[~singles.expanded[rows_arr] & (next_int[rows_arr] > p_int[rows_arr])]
-        if len(doubtful):
-            singles.score_whole(doubtful)
-            in_flow = np.concatenate([in_flow, np.zeros(len(singles.need) - len(in_flow), dtype=bool)])
-            cost = _scaled(singles.score)
         gain = cost - p_int[singles.need] - q_int[singles.french]
         better = ~in_flow & (gain > 0)
-        added = _best_per_need(singles.need, gain.astype(np.float64), singles.french, better, per_round)
+        added = _best_per_need(singles.need, gain, singles.french, better, per_round)
+        # Needs whose unscored candidates might raise the total, and none of whose known ones would:
+        # scored whole (a need with known candidates to add waits: its price moves first).
+        doubtful = rows_arr[~singles.expanded[rows_arr] & (next_int[rows_arr] > p_int[rows_arr])]
+        doubtful = doubtful[np.bincount(singles.need[added], minlength=n_needs)[doubtful] == 0]
+        if len(doubtful):
+            before = len(singles.need)
+            singles.score_whole(doubtful)
+            in_flow = np.concatenate([in_flow, np.zeros(len(singles.need) - before, dtype=bool)])
+            cost = _scaled(singles.score)
+            new = np.arange(before, len(singles.need))
+            gain_new = cost[new] - p_int[singles.need[new]] - q_int[singles.french[new]]
+            new_added = _best_per_need(singles.need[new], gain_new, singles.french[new], gain_new > 0, per_round)
+            added = np.concatenate([added, before + new_added])
         log.debug(
             "flow round %d: %d candidates, %d known, %d needs scored whole, %d added",
             rounds,
@@ -583,10 +645,11 @@ def plan(
     if len(pool_edges):
         paid = np.where(p_members >= 0, q_int[np.maximum(p_members, 0)], 0).sum(axis=1)
         if np.any(_scaled(p_score) - p_int[p_need] - paid > 0):
-            at_flow = (_scaled(singles.score) - p_int[singles.need] - q_int[singles.french]).astype(np.float64)
+            at_flow = _scaled(singles.score) - p_int[singles.need] - q_int[singles.french]
             in_lp = x.copy()
             extra = np.full(n_needs, LP_EXTRA, dtype=np.int64)
             in_lp[_best_per_need(singles.need, at_flow, singles.french, ~x, extra)] = True
+            in_lp |= at_flow > -LP_NEAR * SCALE
             e_need, e_members, e_score, optimal, gap, lp_rounds = _lp_rounds(
                 singles, in_lp, (p_need, p_members, p_score), need_cap, french_cap, cap_n, next_best, rows_arr,
                 per_round=max(keep, 2 * top_k), max_rounds=max_rounds,
@@ -625,12 +688,7 @@ def _lp_rounds(
     alloc = Allocation([], 0.0)
     e_need, e_members, e_score = p_need, p_members, p_score
     for rounds in range(1, max_rounds + 1):  # noqa: B007
-        lp_idx = np.flatnonzero(in_lp)
-        single = np.full((len(lp_idx), 3), -1, dtype=np.int64)
-        single[:, 0] = singles.french[lp_idx]
-        e_need = np.concatenate([singles.need[lp_idx], p_need])
-        e_members = np.concatenate([single, p_members])
-        e_score = np.concatenate([singles.score[lp_idx], p_score])
+        e_need, e_members, e_score = _lp_edges(singles, in_lp, pools)
         alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, integer=False, method="lp")
         french_price = np.zeros(n_french)
         if alloc.french_price:
@@ -672,7 +730,74 @@ def _lp_rounds(
             break
         in_lp[added] = True
     if not alloc.exact:  # the last LP is fractional (pools sharing members): make it integral
-        alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, method="lp")
+        alloc = make_integral(alloc, e_score)
+        if optimal and alloc.exact and len(e_score) <= MIP_WHOLE:
+            # Column generation proved the LP's optimum, not the integer one: a better integral choice may
+            # need candidates the LP never took. Any candidate able to be in one is priced within the slack
+            # (LP bound - this total) of a feasible dual: add them all and solve the integer programme again.
+            redo = _within_slack(
+                singles, in_lp, pools, alloc.total, need_price, french_price, (cap_n, french_cap), next_best, rows_arr
+            )
+            if redo is not None:
+                in_lp = redo
+                e_need, e_members, e_score = _lp_edges(singles, in_lp, pools)
+                alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, method="lp")
         optimal = optimal and alloc.exact
     sel = np.asarray(alloc.selected, dtype=np.int64)
     return e_need[sel], e_members[sel], e_score[sel], optimal, gap, rounds
+
+
+def _lp_edges(singles: _Singles, in_lp: npt.NDArray[np.bool_], pools: tuple[Int, Int, Float]) -> tuple[Int, Int, Float]:
+    """The LP's columns: the single candidates ``in_lp``, then every pool."""
+    p_need, p_members, p_score = pools
+    lp_idx = np.flatnonzero(in_lp)
+    single = np.full((len(lp_idx), 3), -1, dtype=np.int64)
+    single[:, 0] = singles.french[lp_idx]
+    return (
+        np.concatenate([singles.need[lp_idx], p_need]),
+        np.concatenate([single, p_members]),
+        np.concatenate([singles.score[lp_idx], p_score]),
+    )
+
+
+def _within_slack(
+    singles: _Singles,
+    in_lp: npt.NDArray[np.bool_],
+    pools: tuple[Int, Int, Float],
+    total: float,
+    need_price: Float,
+    french_price: Float,
+    caps: tuple[Int, dict[int, int]],
+    next_best: Float,
+    rows_arr: Int,
+) -> npt.NDArray[np.bool_] | None:
+    """The LP's candidates plus every known one that could be in an integral choice better than
+    ``total`` (None when none can). A feasible dual of the whole programme: the LP's prices, each need's
+    raised by its worst violation (every candidate, pool and the bound on unscored ones); its value
+    bounds every choice, and a choice using a candidate priced more than ``value - total`` below zero
+    totals less than ``total`` (reduced-cost fixing). Needs whose unscored candidates could be such are
+    scored whole."""
+    p_need, p_members, p_score = pools
+    cap_n, french_cap = caps
+    n_needs, n_french = len(need_price), len(french_price)
+    cap_f = np.zeros(n_french)
+    for f, c in french_cap.items():
+        if 0 <= f < n_french:
+            cap_f[f] = c
+    paid = np.where(p_members >= 0, french_price[np.maximum(p_members, 0)], 0.0).sum(axis=1)
+    violation = np.zeros(n_needs)
+    np.maximum.at(violation, singles.need, singles.score - need_price[singles.need] - french_price[singles.french])
+    np.maximum.at(violation, p_need, p_score - need_price[p_need] - paid)
+    unscored = rows_arr[~singles.expanded[rows_arr] & (next_best[rows_arr] >= 0)]
+    violation[unscored] = np.maximum(violation[unscored], next_best[unscored] - need_price[unscored])
+    dual = need_price + violation
+    slack = float(np.dot(cap_n, dual) + np.dot(cap_f, french_price)) - total
+    if slack <= EXACT_GAP:
+        return None
+    doubtful = unscored[next_best[unscored] - dual[unscored] > -slack - TOLERANCE]
+    if len(doubtful):
+        before = len(singles.need)
+        singles.score_whole(doubtful)
+        in_lp = np.concatenate([in_lp, np.zeros(len(singles.need) - before, dtype=bool)])
+    gain = singles.score - dual[singles.need] - french_price[singles.french]
+    return in_lp | (gain > -slack - TOLERANCE)

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 FACTORS = ("theme", "history", "scale", "capacity", "preferences")
 DEFAULT_WEIGHTS: dict[str, float] = {"theme": 0.4, "history": 0.25, "scale": 0.15, "capacity": 0.1, "preferences": 0.1}
@@ -46,6 +47,8 @@ KIND_FIT = np.array(
         [0.5, 0.5, 0.5, 0.5],  # other
     ]
 )
+_FR_KIND_INDEX = {k: i for i, k in enumerate(FR_KINDS)}
+_KIND_FIT_ROWS: tuple[tuple[float, ...], ...] = tuple(tuple(row) for row in KIND_FIT.tolist())  # pair by pair
 POPULATION_KINDS = (0, 1)  # communes and EPCIs: the population ratio matters too
 CAPACITY_UNITS = {"low": 1, "medium": 2, "high": 3}
 LANGUAGE_BITS = {"fr": 1, "en": 2, "ar": 4}
@@ -156,7 +159,7 @@ def lb_class(c: Lebanese) -> int:
 
 
 def fr_kind(c: French) -> int:
-    return FR_KINDS.index(c.kind) if c.kind in FR_KINDS else 4
+    return _FR_KIND_INDEX.get(c.kind, 4)
 
 
 def language_mask(langs: frozenset[str]) -> int:
@@ -221,10 +224,11 @@ def theme_sources(inp: ScoringInput) -> list[dict[int, str]]:
 class PairScorer:
     """Scores one pair at a time. Slow and obvious: the reference and the baseline."""
 
-    def __init__(self, inp: ScoringInput):
+    def __init__(self, inp: ScoringInput, sources: list[dict[int, str]] | None = None):
         self.inp = inp
         self.kids = _children(inp.tags)
-        self.sources = theme_sources(inp)
+        self.sources = theme_sources(inp) if sources is None else sources
+        self.tag_ids = [str(t.id) for t in inp.tags]
         self.by_pair: dict[tuple[int, int], list[PartnershipIn]] = {}
         self.active_govs: list[set[str]] = [set() for _ in inp.french]
         for p in inp.partnerships:
@@ -284,7 +288,7 @@ class PairScorer:
         fr = self.inp.french[f]
         lb = self.inp.lebanese[self.inp.needs[n].lebanese]
         k = fr_kind(fr)
-        kind_fit = float(KIND_FIT[k][lb_class(lb)])
+        kind_fit = _KIND_FIT_ROWS[k][lb_class(lb)]
         if k not in POPULATION_KINDS:
             return kind_fit
         return kind_fit * (0.6 + 0.4 * population_fit(fr.population, lb.population))
@@ -382,6 +386,8 @@ class Prepared:
         for i, nd in enumerate(inp.needs):
             for t in nd.tags:
                 self.need_tags[i, t] += 1.0 / len(nd.tags)
+        # A need has a few tags: a sparse product, one thread, instead of BLAS's threads on two shared cores.
+        self.need_tags_sparse = sp.csr_matrix(self.need_tags)
 
         govs = sorted(
             {c.governorate for c in inp.lebanese if c.governorate} | {g for f in fr for g in f.preferred_governorates}
@@ -436,16 +442,29 @@ class Prepared:
         for lb_i, fr_i in inp.excluded_pairs:
             if fr_i in self.col_of:
                 self.excluded.setdefault(lb_i, []).append(self.col_of[fr_i])
-        self._scorer = PairScorer(inp)
+        self.scorer = PairScorer(inp, sources)  # the same facts pair by pair (history rules, reasons)
+        self._base_key: tuple[tuple[str, float], ...] | None = None
+        self._base_cache: F32 = np.zeros((0, m), dtype=np.float32)
+        self._base_row: Int = np.zeros(0, dtype=np.int64)
 
     def _base(self, lbs: Int, w: dict[str, float]) -> F32:
         """The part of the score that depends on the Lebanese side only: (len(lbs), m)."""
         base = w["history"] * self.fr_hist_t[self.lb_gov[lbs]]
         if w["scale"]:
             scale = self.fr_kindfit[:, self.lb_class[lbs]].T
-            diff = np.abs(self.fr_logpop[None, :] - self.lb_logpop[lbs][:, None])
-            popfit = np.where(np.isnan(diff), 0.5, 1.0 - np.minimum(1.0, diff / 2)).astype(np.float32)
-            scale = np.where(self.fr_popkind[None, :], scale * (0.6 + 0.4 * popfit), scale)
+            # population fit 1 - min(1, |Δ log10| / 2), 0.5 when unknown; in place (memory-bound)
+            diff = np.subtract.outer(self.lb_logpop[lbs], self.fr_logpop)
+            np.abs(diff, out=diff)
+            unknown = np.isnan(diff)
+            np.divide(diff, 2, out=diff)
+            np.minimum(diff, 1.0, out=diff)
+            np.subtract(1.0, diff, out=diff)
+            diff[unknown] = 0.5
+            fit = diff.astype(np.float32)
+            fit *= 0.4
+            fit += 0.6
+            fit *= scale
+            scale = np.where(self.fr_popkind[None, :], fit, scale)
             base += w["scale"] * scale
         if w["capacity"]:
             base += w["capacity"] * self.fr_capacity[None, :]
@@ -454,15 +473,29 @@ class Prepared:
             base += (0.5 * w["preferences"]) * self.fr_lang_t[self.lb_lang[lbs]]
         return base.astype(np.float32, copy=False)
 
+    def _bases(self, w: dict[str, float]) -> F32:
+        """:meth:`_base` of every Lebanese side with a need (rows by ``_base_row``), computed once per
+        weights: a run scores some needs twice (kept candidates, then the whole row)."""
+        key = tuple(sorted(w.items()))
+        if self._base_key != key:
+            used = np.unique(self.need_lb)
+            self._base_row = np.full(len(self.inp.lebanese), -1, dtype=np.int64)
+            self._base_row[used] = np.arange(len(used))
+            step = max(1, 500_000 // max(len(self.cols), 1))
+            parts = [self._base(used[i : i + step], w) for i in range(0, len(used), step)]
+            m = len(self.cols)
+            self._base_cache = np.concatenate(parts) if parts else np.zeros((0, m), dtype=np.float32)
+            self._base_key = key
+        return self._base_cache
+
     def scores(self, rows: Int, weights: dict[str, float]) -> F32:
         """Scores of needs ``rows`` × every column, -1 where the pair may not be proposed."""
         total = sum(weights.values())
         w = {k: v / total for k, v in weights.items()}
         lb = self.need_lb[rows]
-        uniq, inverse = np.unique(lb, return_inverse=True)
-        theme = self.need_tags[rows] @ self.credit_t
+        theme = np.asarray(self.need_tags_sparse[rows] @ self.credit_t, dtype=np.float32)
         score = w["theme"] * theme
-        score += self._base(uniq, w)[inverse]
+        score += self._bases(w)[self._base_row[lb]]
         score[theme <= 0] = -1.0
         for r, n in enumerate(rows.tolist()):
             lb_n = int(lb[r])
@@ -477,7 +510,7 @@ class Prepared:
         best: dict[int, float] = {}
         blocked = set(self.excluded.get(lb, ()))
         for col, p in self.pairs.get(lb, ()):
-            related = not p.tags or self._scorer.related_to_need(need, p.tags)
+            related = not p.tags or self.scorer.related_to_need(need, p.tags)
             if p.status in ("active", "planned"):
                 if related:
                     blocked.add(col)
@@ -504,6 +537,18 @@ def _top_rows(mat: F32, k: int) -> tuple[Int, F32]:
     return np.take_along_axis(idx, order, axis=1), np.take_along_axis(vals, order, axis=1)
 
 
+def _need_score_order(need: Int, scores: F32, cols: Int) -> Int:
+    """The order by (need, score descending, column): one sort of packed int64 keys (the bits of a
+    non-negative float32 order as the float does), a lexsort when they would not fit in 63 bits."""
+    if not len(need):
+        return np.zeros(0, dtype=np.int64)
+    nb, cb = int(need.max()).bit_length(), int(cols.max()).bit_length()
+    if nb + 32 + cb <= 63 and float(scores.min()) >= 0:
+        bits = (scores.astype(np.float32) + np.float32(0)).view(np.uint32).astype(np.int64)  # -0.0 → 0.0
+        return np.argsort((need << (32 + cb)) | ((0xFFFFFFFF - bits) << cb) | cols, kind="stable")
+    return np.lexsort((cols, -scores, need))
+
+
 def score_candidates(
     prep: Prepared,
     weights: dict[str, float],
@@ -511,10 +556,11 @@ def score_candidates(
     keep: int,
     keep_any: int = 0,
     rows: Sequence[int] | None = None,
-    chunk_elements: int = 2_000_000,
+    chunk_elements: int = 500_000,
 ) -> Candidates:
     """For each need, its ``keep`` best eligible French sides able to carry it alone, plus, for needs
-    larger than one partner (pooling), its ``keep_any`` best eligible ones whatever their capacity."""
+    larger than one partner (pooling), those among its ``keep_any`` best eligible ones that cannot
+    (the others are in the first list, or under its bound ``next_best``)."""
     w = normalise_weights(weights)
     m = len(prep.cols)
     all_rows = np.arange(len(prep.inp.needs), dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
@@ -540,23 +586,21 @@ def score_candidates(
         ok = vals >= 0
         parts.append((np.repeat(rows_c, ok.sum(axis=1)), idx[ok], vals[ok]))
         if keep_any and big.any():
+            # Those that fit are the fitting list's (or under its bound): only the others are added.
             idx2, vals2 = _top_rows(score[big], keep_any)
-            ok2 = vals2 >= 0
+            ok2 = (vals2 >= 0) & (prep.fr_units[idx2] < prep.need_size[rows_c[big]][:, None])
             parts.append((np.repeat(rows_c[big], ok2.sum(axis=1)), idx2[ok2], vals2[ok2]))
     need = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])
-    # A column may come twice (best overall and best fitting): keep one, then order by need, score.
-    _, once = np.unique(need * m + cols, return_index=True)
-    need, cols, scores = need[once], cols[once], scores[once]
-    order = np.lexsort((cols, -scores, need))
+    order = _need_score_order(need, scores, cols)
     need, cols, scores = need[order], cols[order], scores[order]
     fits = prep.fr_units[cols] >= prep.need_size[need]
     return Candidates(need, prep.cols[cols], scores, fits, next_best, len(all_rows) * m)
 
 
 def full_rows(
-    prep: Prepared, weights: dict[str, float], rows: Sequence[int], *, chunk_elements: int = 2_000_000
+    prep: Prepared, weights: dict[str, float], rows: Sequence[int], *, chunk_elements: int = 500_000
 ) -> dict[int, tuple[Int, F32]]:
     """Every eligible French side able to carry each need of ``rows`` alone: (French indexes, scores)."""
     w = normalise_weights(weights)
@@ -616,7 +660,7 @@ def explain(scorer: PairScorer, n: int, f: int) -> list[dict[str, Any]]:
     need = inp.needs[n]
     fr = inp.french[f]
     lb = inp.lebanese[need.lebanese]
-    tid = [str(t.id) for t in inp.tags]
+    tid = scorer.tag_ids
     out: list[dict[str, Any]] = []
 
     theme, matches = scorer.theme(n, f)

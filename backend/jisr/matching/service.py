@@ -16,16 +16,19 @@ What a run does to existing proposals of the needs it covers:
   coordinator may move it back to ``proposed``.
 """
 
+import contextlib
+import gc
+import json
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from psycopg.types.json import Json
-from sqlalchemy import JSON, delete, insert, or_, update
+from sqlalchemy import JSON, String, cast, delete, insert, or_, true, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -79,6 +82,12 @@ SORTABLE = {
 }
 RUN_SORTABLE = {"created_at": MatchRun.created_at, "updated_at": MatchRun.updated_at}
 POOL_CANDIDATES = 10  # best candidates of a need considered for pools
+# Per unit of top_k: each need's best candidates the allocation starts from, and those scored and
+# kept in reserve (priced each round, enter when they would raise the total; deep enough that the
+# bound on the rest rarely asks for a need's whole row: at 40,000 French the deepest a price reached
+# was ~270).
+KEEP_PER_TOP_K = 6
+RESERVE_PER_TOP_K = 60
 BATCH = 2000
 
 
@@ -114,6 +123,21 @@ def _open_requests(need_ids: list[uuid.UUID] | None) -> Any:
     return stmt
 
 
+def _has_themes() -> Any:
+    """French collectivities that may have a theme: expertise tags, an open offer or a partnership."""
+    return or_(
+        col(Collectivity.id).in_(
+            select(TagLink.resource_id).where(
+                TagLink.resource_type == collectivities.RESOURCE, TagLink.relation == Relation.expertise
+            )
+        ),
+        col(Collectivity.id).in_(
+            select(Need.collectivity_id).where(Need.direction == Direction.offer, Need.status == NeedStatus.open)
+        ),
+        col(Collectivity.id).in_(select(Partnership.french_collectivity_id)),
+    )
+
+
 def _check_need_ids(session: Session, need_ids: list[uuid.UUID]) -> None:
     found = {row[0] for row in session.execute(_open_requests(need_ids))}
     bad = [(i, n) for i, n in enumerate(need_ids) if n not in found]
@@ -140,8 +164,33 @@ def _links(
     return out
 
 
-def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
-    """Everything the scorer needs, in a fixed order (by id) so that runs are reproducible."""
+def as_text(column: Any) -> Any:
+    """A JSON column read as its text: a directory has few distinct lists (languages, governorates),
+    so parsing each distinct text once (:func:`text_set`) beats the driver's parse per row."""
+    return cast(column, String)
+
+
+_TEXT_SETS: dict[str, frozenset[str]] = {}
+
+
+def text_set(text: str | None) -> frozenset[str]:
+    """The strings of a JSON list given as text (None or null: empty), parsed once per distinct text."""
+    if not text:
+        return frozenset()
+    found = _TEXT_SETS.get(text)
+    if found is None:
+        if len(_TEXT_SETS) > 10_000:
+            _TEXT_SETS.clear()
+        found = _TEXT_SETS[text] = frozenset(json.loads(text) or ())
+    return found
+
+
+def load(session: Session, need_ids: list[uuid.UUID] | None, *, every_french: bool = False) -> Loaded:
+    """Everything the scorer needs, in a fixed order (by id) so that runs are reproducible.
+
+    French collectivities without any tag (no expertise, no open offer, no partnership) are left out
+    unless ``every_french``: their theme value is 0 with every need, so they are never proposed (three
+    quarters of the benchmark's 40,000)."""
     tag_rows = session.execute(
         columns(
             ThematicTag.id, ThematicTag.parent_id, ThematicTag.label_fr, ThematicTag.label_en, ThematicTag.label_ar
@@ -150,8 +199,10 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
     tag_index = {r[0]: i for i, r in enumerate(tag_rows)}
     tag_list = [scoring.Tag(r[0], tag_index.get(r[1], -1) if r[1] else -1, r[2], r[3], r[4]) for r in tag_rows]
 
-    def tag_set(ids: list[uuid.UUID]) -> frozenset[int]:
-        return frozenset(tag_index[t] for t in ids if t in tag_index)
+    empty: frozenset[int] = frozenset()
+
+    def tag_set(ids: Iterable[uuid.UUID] | None) -> frozenset[int]:
+        return frozenset(tag_index[t] for t in ids if t in tag_index) if ids else empty
 
     expertise = _links(session, collectivities.RESOURCE, Relation.expertise)
     open_needs = select(Need.id).where(Need.status == NeedStatus.open)
@@ -170,10 +221,10 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
             Collectivity.population,
             Collectivity.capacity,
             Collectivity.region,
-            Collectivity.preferred_governorates,
-            Collectivity.languages,
+            as_text(Collectivity.preferred_governorates),
+            as_text(Collectivity.languages),
         )
-        .where(Collectivity.country == Country.FR)
+        .where(Collectivity.country == Country.FR, true() if every_french else _has_themes())
         .order_by(Collectivity.id)
     ).all()
     french = [
@@ -184,10 +235,10 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
             population=r[3],
             capacity=r[4],
             region=r[5],
-            preferred_governorates=frozenset(r[6] or ()),
-            languages=frozenset(r[7] or ()),
-            expertise=tag_set(expertise.get(r[0], [])),
-            offers=tag_set(list(offers.get(r[0], ()))),
+            preferred_governorates=text_set(r[6]),
+            languages=text_set(r[7]),
+            expertise=tag_set(expertise.get(r[0])),
+            offers=tag_set(offers.get(r[0])),
         )
         for r in fr_rows
     ]
@@ -198,15 +249,13 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
             Collectivity.kind,
             Collectivity.population,
             Collectivity.governorate,
-            Collectivity.languages,
+            as_text(Collectivity.languages),
         )
         .where(Collectivity.country == Country.LB)
         .order_by(Collectivity.id)
     ).all()
     lebanese = [
-        scoring.Lebanese(
-            id=r[0], name=r[1], kind=r[2], population=r[3], governorate=r[4], languages=frozenset(r[5] or ())
-        )
+        scoring.Lebanese(id=r[0], name=r[1], kind=r[2], population=r[3], governorate=r[4], languages=text_set(r[5]))
         for r in lb_rows
     ]
     fr_index = {c.id: i for i, c in enumerate(french)}
@@ -217,7 +266,7 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
         scoring.NeedIn(
             id=r[0],
             lebanese=lb_index[r[1]],
-            tags=tuple(sorted(tag_set(need_tags.get(r[0], [])))),
+            tags=tuple(sorted(tag_set(need_tags.get(r[0])))),
             estimated_budget_eur=r[2],
         )
         for r in need_rows
@@ -239,7 +288,7 @@ def load(session: Session, need_ids: list[uuid.UUID] | None) -> Loaded:
             french=fr_index[r[1]],
             lebanese=lb_index[r[2]],
             status=r[3],
-            tags=tag_set(p_tags.get((r[0], Relation.tag.value), [])),
+            tags=tag_set(p_tags.get((r[0], Relation.tag.value))),
             started_year=r[4],
             ended_year=r[5],
             last_activity_year=r[6],
@@ -298,10 +347,31 @@ def _existing(session: Session, need_ids: list[uuid.UUID] | None) -> list[Existi
     ]
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off, then back on if it was. A run allocates millions of small
+    objects (rows, candidates, reasons) and leaves no cycle worth collecting midway; the collections
+    it triggered scanned the whole heap each time: ~1.2 s of a 6 s run on France's directory. Process
+    wide: other requests skip cycle collection for those seconds too (reference counting still frees
+    the rest)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def run(
     session: Session, *, data: MatchRunCreate, actor: Principal, timings: dict[str, float] | None = None
 ) -> MatchRun:
     """One matching run (see the module's docstring). ``timings`` receives seconds per phase."""
+    with _gc_paused():
+        return _run(session, data=data, actor=actor, timings=timings)
+
+
+def _run(session: Session, *, data: MatchRunCreate, actor: Principal, timings: dict[str, float] | None) -> MatchRun:
     started = time.perf_counter()
     try:
         weights = scoring.normalise_weights(dict(data.weights))
@@ -352,8 +422,8 @@ def run(
         need_cap=need_cap,
         french_cap={f: max(0, cap - live_fr_count.get(f, 0)) for f in range(len(inp.french))},
         blocked=blocked_fr,
-        keep=2 * top_k + 2,
-        reserve=6 * top_k,
+        keep=KEEP_PER_TOP_K * top_k,
+        reserve=RESERVE_PER_TOP_K * top_k,
         pool_candidates=POOL_CANDIDATES,
     )
     planned = time.perf_counter()
@@ -420,32 +490,76 @@ def _reasons(
     return out
 
 
-def _copy_value(value: Any, is_json: bool) -> Any:
+def _copy_escape(text: str) -> str:
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy_text(value: Any, is_json: bool) -> str:
+    """One value in COPY's text format (NULL is ``\\N``; backslash, tab, newline, CR escaped). JSON
+    columns get ``json.dumps`` of the value: the same text psycopg's ``Json`` would send."""
+    if value is None:
+        return "\\N"
     if is_json:
-        return Json(value)
+        return _copy_escape(json.dumps(value))
+    if isinstance(value, bool):
+        return "t" if value else "f"
     if isinstance(value, Enum):
-        return value.value
-    return value
+        value = value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _copy_escape(value)
+    return str(value)  # UUID, int, float
 
 
-def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows (all with the same keys). On PostgreSQL one ``COPY … FROM STDIN`` on the
-    session's own connection and transaction (a stream of rows instead of batched INSERTs for 15,000
-    proposals with their JSON reasons); elsewhere executemany INSERTs in batches."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name != "postgresql":
-        for i in range(0, len(rows), BATCH):
-            session.execute(insert(table), rows[i : i + BATCH])
-        return
-    names = list(rows[0])
-    is_json = [isinstance(table.c[n].type, JSON) for n in names]
-    raw = session.connection().connection.driver_connection
-    assert raw is not None  # a live psycopg connection while the session's transaction is open
-    cols = ", ".join(f'"{n}"' for n in names)
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([_copy_value(row[n], j) for n, j in zip(names, is_json, strict=True)])
+class _Rows:
+    """Rows streamed into one table (all with the same keys), ``with _Rows(session, table) as rows:
+    rows.add(row)``. On PostgreSQL a ``COPY … FROM STDIN`` on the session's own connection and
+    transaction, open while the rows are built: each block of ``BATCH`` rows goes out in COPY's text
+    format (built here: psycopg's per-row ``write_row`` and ``Json`` cost more) and the server stores it
+    while the next is built. Nothing else may use the session meanwhile. Elsewhere executemany INSERTs."""
+
+    def __init__(self, session: Session, table: Any):
+        self.session, self.table = session, table
+        self.pending: list[dict[str, Any]] = []
+        self.count = 0
+        self.kinds: list[tuple[str, bool]] | None = None
+        self.stack = contextlib.ExitStack()
+        self.copy: Any = None
+
+    def __enter__(self) -> "_Rows":
+        return self
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.pending.append(row)
+        self.count += 1
+        if len(self.pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self.pending = self.pending, []
+        if not rows:
+            return
+        if self.session.get_bind().dialect.name != "postgresql":
+            self.session.execute(insert(self.table), rows)
+            return
+        if self.kinds is None:
+            names = list(rows[0])
+            self.kinds = [(n, isinstance(self.table.c[n].type, JSON)) for n in names]
+            raw = self.session.connection().connection.driver_connection
+            assert raw is not None  # a live psycopg connection while the session's transaction is open
+            cols = ", ".join(f'"{n}"' for n in names)
+            cur = self.stack.enter_context(raw.cursor())
+            self.copy = self.stack.enter_context(cur.copy(f'COPY "{self.table.name}" ({cols}) FROM STDIN'))
+        kinds = self.kinds
+        self.copy.write("".join("\t".join([_copy_text(row[n], j) for n, j in kinds]) + "\n" for row in rows))
+
+    def __exit__(self, kind: Any, value: Any, tb: Any) -> None:
+        with self.stack:
+            if kind is None:
+                self.flush()
 
 
 def _store(
@@ -480,7 +594,7 @@ def _store(
     session.add(run_obj)
     session.flush()
 
-    scorer = scoring.PairScorer(inp)
+    scorer = prep.scorer
     now = utcnow()
     by_need: dict[int, list[tuple[float, str, allocation.Planned | Existing]]] = defaultdict(list)
     for e in chosen:
@@ -490,72 +604,77 @@ def _store(
         for ex in lives:
             by_need[n].append((ex.score, ex.pair_key, ex))
 
-    inserts: list[dict[str, Any]] = []
+    created = _Rows(session, MatchProposal.__table__)  # type: ignore[attr-defined]
     updates: list[dict[str, Any]] = []
     rank_updates: list[dict[str, Any]] = []
     reopened: list[tuple[uuid.UUID, MatchStatus]] = []
     entries: list[dict[str, Any]] = []
     kept_ids: set[uuid.UUID] = set()
     proposal_count = pooled = unfilled = 0
-    for n in range(len(inp.needs)):
-        items = sorted(by_need.get(n, []), key=lambda t: (-t[0], t[1]))
-        if len(items) < data.top_k:
-            unfilled += 1
-        need_id = loaded.need_ids[n]
-        lb_id = loaded.lebanese_ids[inp.needs[n].lebanese]
-        for rank, (score, key, item) in enumerate(items, start=1):
-            if isinstance(item, Existing):
-                kept_ids.add(item.id)
-                if item.rank != rank:
-                    rank_updates.append({"id": item.id, "rank": rank, "updated_at": now, "version": item.version + 1})
-                fr_strs = [str(f) for f in item.french]
-            else:
-                proposal_count += 1
-                pooled += len(item.members) > 1
-                fr_ids = [loaded.french_ids[f] for f in item.members]
-                fr_strs = [str(f) for f in fr_ids]
-                relaunch = any(scorer.is_relaunch(n, f) for f in item.members)
-                values = {
-                    "score": round(min(1.0, max(0.0, score)), 6),
-                    "rank": rank,
-                    "reasons": _reasons(scorer, inp, n, item.members, weights),
-                    "kind": MatchKind.relaunch if relaunch else MatchKind.new,
-                    "run_id": run_obj.id,
-                    "updated_at": now,
-                }
-                old = reusable.get((need_id, key))
-                if old is not None:
-                    kept_ids.add(old.id)
-                    updates.append({"id": old.id, **values, "status": MatchStatus.proposed, "version": old.version + 1})
-                    if old.status != MatchStatus.proposed:
-                        reopened.append((old.id, old.status))
+    with created:  # the new proposals go out while the next are built
+        for n in range(len(inp.needs)):
+            items = sorted(by_need.get(n, []), key=lambda t: (-t[0], t[1]))
+            if len(items) < data.top_k:
+                unfilled += 1
+            need_id = loaded.need_ids[n]
+            lb_id = loaded.lebanese_ids[inp.needs[n].lebanese]
+            for rank, (score, key, item) in enumerate(items, start=1):
+                if isinstance(item, Existing):
+                    kept_ids.add(item.id)
+                    if item.rank != rank:
+                        rank_updates.append(
+                            {"id": item.id, "rank": rank, "updated_at": now, "version": item.version + 1}
+                        )
+                    fr_strs = [str(f) for f in item.french]
                 else:
-                    inserts.append(
-                        {
-                            "id": uuid.uuid4(),
-                            "created_at": now,
-                            "version": 1,
-                            "need_id": need_id,
-                            "lebanese_collectivity_id": lb_id,
-                            "french_collectivity_id": fr_ids[0],
-                            "french_collectivity_ids": fr_strs,
-                            "pair_key": key,
-                            "status": MatchStatus.proposed,
-                            "partnership_ids": [],
-                            **values,
-                        }
-                    )
-            entries.append(
-                {
-                    "id": uuid.uuid4(),
-                    "run_id": run_obj.id,
-                    "need_id": need_id,
-                    "pair_key": key,
-                    "french_collectivity_ids": fr_strs,
-                    "rank": rank,
-                    "score": score,
-                }
-            )
+                    proposal_count += 1
+                    pooled += len(item.members) > 1
+                    fr_ids = [loaded.french_ids[f] for f in item.members]
+                    fr_strs = [str(f) for f in fr_ids]
+                    relaunch = any(scorer.is_relaunch(n, f) for f in item.members)
+                    values = {
+                        "score": round(min(1.0, max(0.0, score)), 6),
+                        "rank": rank,
+                        "reasons": _reasons(scorer, inp, n, item.members, weights),
+                        "kind": MatchKind.relaunch if relaunch else MatchKind.new,
+                        "run_id": run_obj.id,
+                        "updated_at": now,
+                    }
+                    old = reusable.get((need_id, key))
+                    if old is not None:
+                        kept_ids.add(old.id)
+                        updates.append(
+                            {"id": old.id, **values, "status": MatchStatus.proposed, "version": old.version + 1}
+                        )
+                        if old.status != MatchStatus.proposed:
+                            reopened.append((old.id, old.status))
+                    else:
+                        created.add(
+                            {
+                                "id": uuid.uuid4(),
+                                "created_at": now,
+                                "version": 1,
+                                "need_id": need_id,
+                                "lebanese_collectivity_id": lb_id,
+                                "french_collectivity_id": fr_ids[0],
+                                "french_collectivity_ids": fr_strs,
+                                "pair_key": key,
+                                "status": MatchStatus.proposed,
+                                "partnership_ids": [],
+                                **values,
+                            }
+                        )
+                entries.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "run_id": run_obj.id,
+                        "need_id": need_id,
+                        "pair_key": key,
+                        "french_collectivity_ids": fr_strs,
+                        "rank": rank,
+                        "score": score,
+                    }
+                )
     stale = [e.id for (need_id, _), e in reusable.items() if e.status == MatchStatus.proposed and e.id not in kept_ids]
     for i in range(0, len(stale), BATCH):
         session.execute(
@@ -570,8 +689,9 @@ def _store(
         session.execute(update(MatchProposal), batch)
     if rank_updates:
         session.execute(update(MatchProposal), rank_updates)
-    _insert_rows(session, MatchProposal.__table__, inserts)  # type: ignore[attr-defined]
-    _insert_rows(session, MatchRunEntry.__table__, entries)  # type: ignore[attr-defined]
+    with _Rows(session, MatchRunEntry.__table__) as rows:  # type: ignore[attr-defined]
+        for entry in entries:
+            rows.add(entry)
     if reopened:
         session.execute(
             insert(MatchTransition),
@@ -597,7 +717,7 @@ def _store(
     run_obj.optimal = optimal
     run_obj.optimality_gap = gap
     run_obj.duration_ms = int((time.perf_counter() - started) * 1000)
-    counts = {"created": len(inserts), "updated": len(updates), "deleted": len(stale)}
+    counts = {"created": created.count, "updated": len(updates), "deleted": len(stale)}
     audit.record_bulk(session, "match_proposals", "matching-run", counts, run_id=run_obj.id)
     session.add(run_obj)
     session.flush()
