@@ -731,10 +731,11 @@ def _lp_rounds(
         in_lp[added] = True
     if not alloc.exact:  # the last LP is fractional (pools sharing members): make it integral
         alloc = make_integral(alloc, e_score)
-        if optimal and alloc.exact and len(e_score) <= MIP_WHOLE:
-            # Column generation proved the LP's optimum, not the integer one: a better integral choice may
+        if alloc.exact and len(e_score) <= MIP_WHOLE:
+            # Column generation bounds the LP's optimum, not the integer one: a better integral choice may
             # need candidates the LP never took. Any candidate able to be in one is priced within the slack
-            # (LP bound - this total) of a feasible dual: add them all and solve the integer programme again.
+            # (bound - this total) of a feasible dual: add them all and solve the integer programme again.
+            # Its exact answer is then the optimum, whether the LP rounds ended proven or on the GAP rule.
             redo = _within_slack(
                 singles, in_lp, pools, alloc.total, need_price, french_price, (cap_n, french_cap), next_best, rows_arr
             )
@@ -742,7 +743,9 @@ def _lp_rounds(
                 in_lp = redo
                 e_need, e_members, e_score = _lp_edges(singles, in_lp, pools)
                 alloc = allocate_arrays(e_need, e_members, e_score, need_cap, french_cap, method="lp")
-        optimal = optimal and alloc.exact
+            optimal = alloc.exact
+        else:
+            optimal = optimal and alloc.exact
     sel = np.asarray(alloc.selected, dtype=np.int64)
     return e_need[sel], e_members[sel], e_score[sel], optimal, gap, rounds
 
