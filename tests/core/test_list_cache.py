@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from jisr.core import security
 from jisr.core.db import get_engine, utcnow
-from jisr.core.snapshots import APPLICATION_NAME, SnapshotCache, SnapshotReader
+from jisr.core.snapshots import APPLICATION_NAME, ENTRY_OVERHEAD, SnapshotCache, SnapshotReader
 from jisr.needs.models import Need
 from tests.conftest import TEST_URL, Api
 
@@ -107,15 +107,23 @@ def test_a_token_that_expired_after_its_answer_was_kept_gets_401(api: Api, monke
 
 
 def test_the_cache_drops_the_oldest_answers_beyond_its_size() -> None:
-    cache = SnapshotCache(max_bytes=10)
+    cache = SnapshotCache(max_bytes=2 * (4 + ENTRY_OVERHEAD) + 2)  # room for two 4-byte answers
     cache._snapshot = "s1"
     for key, body in (("a", b"1234"), ("b", b"5678"), ("c", b"90ab")):
         cache.put("s1", key, body)
     assert [cache.get("s1", k) for k in "abc"] == [None, b"5678", b"90ab"]
-    cache.put("s1", "big", b"x" * 11)  # larger than the whole cache: not kept, nothing dropped
+    cache.put("s1", "big", b"x" * cache.max_bytes)  # larger than the whole cache: not kept, nothing dropped
     assert cache.get("s1", "big") is None and cache.get("s1", "b") == b"5678"
     cache.put("s0", "d", b"1")  # computed from a snapshot that is no longer the latest: not kept
     assert cache.get("s1", "d") is None and cache.get("s0", "d") is None
+
+
+def test_many_tiny_answers_are_counted_with_their_keys() -> None:
+    cache = SnapshotCache(max_bytes=100 * ENTRY_OVERHEAD)
+    cache._snapshot = "s1"
+    for i in range(10_000):  # e.g. one viewer sending distinct q= while nothing is written
+        cache.put("s1", i, b"{}")
+    assert sum(cache.get("s1", i) is not None for i in range(10_000)) < 100
 
 
 @pytest.mark.skipif(not POSTGRES, reason="pg_current_snapshot() is PostgreSQL's; SQLite runs without the cache")
@@ -141,9 +149,12 @@ def test_every_snapshot_read_comes_after_its_request_and_reads_are_shared() -> N
             await reader.close()
 
     answers, distinct = asyncio.run(scenario())
+    with writer.connect() as conn:  # a failover or a rebuilt server starts another postmaster
+        started = conn.execute(text("SELECT pg_postmaster_start_time()::text")).scalar_one()
     writer.dispose()
+    assert all(snapshot.startswith(f"{started} ") for _, snapshot in answers)
     for xid, snapshot in answers:
-        xmin, xmax, running = snapshot.split(":")
+        xmin, xmax, running = snapshot.split()[-1].split(":")  # after the server's start time
         assert int(xmax) > xid and str(xid) not in running.split(","), (xid, snapshot)
     assert distinct < len(answers)
 
@@ -171,10 +182,15 @@ def test_requests_that_miss_together_share_one_computation() -> None:
     assert calls == ["page"], "one computation for the five requests, none for the one after"
 
 
-def test_a_database_that_cannot_be_read_turns_the_cache_off_for_the_request() -> None:
-    cache = SnapshotCache(max_bytes=1000)
+def test_a_database_that_cannot_be_read_turns_the_cache_off_and_empties_it() -> None:
+    """When the snapshot cannot be read, what comes back may be another server (a failover, a restored
+    backup): nothing kept from before may be given again."""
+    cache = SnapshotCache(max_bytes=10_000)
+    cache._snapshot = "before"
+    cache.put("before", "needs", b"[]")
     gone = make_url(TEST_URL).set(drivername="postgresql+psycopg", database=f"gone_{uuid.uuid4().hex[:8]}")
     assert asyncio.run(cache.snapshot(gone)) is None
+    assert cache.get("before", "needs") is None
 
 
 @pytest.mark.skipif(not POSTGRES, reason="pg_current_snapshot() is PostgreSQL's; SQLite runs without the cache")

@@ -1,5 +1,6 @@
 """Who is calling, and may they: dependencies used by every router."""
 
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -42,12 +43,13 @@ def authenticate(db: Session | Connection, token: str | None) -> Principal:
     return service.principal_from_token(db, token)
 
 
-def answer_key(token: str, *request: Any) -> str:
+def answer_key(token: str, *request: Any) -> bytes:
     """The key of a list answer that may be given again (``core.pagination.json_answer``): the token
     and the request. A cached answer skips ``authenticate``: the token's signature and expiry are checked
-    here, now; its account is read in the answer's snapshot, so a change to it is a new snapshot."""
+    here, now; its account is read in the answer's snapshot, so a change to it is a new snapshot. A 128-bit
+    digest: the cache's size counts it, and a collision is out of reach."""
     security.decode_token(token)
-    return repr((token, *request))
+    return hashlib.blake2b(repr((token, *request)).encode(), digest_size=16).digest()
 
 
 def current_principal(session: SessionDep, token: BearerToken) -> Principal:

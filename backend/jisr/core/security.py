@@ -97,7 +97,7 @@ def _verified(token: str, key: str) -> dict[str, Any]:
         )
     except JWTError as exc:
         raise Unauthorized("The token is invalid or expired.", headers=BEARER) from exc
-    if not isinstance(claims.get("role"), str):
+    if not isinstance(claims.get("role"), str) or not isinstance(claims["exp"], int | float):
         raise Unauthorized("The token is invalid or expired.", headers=BEARER)
     return claims
 

@@ -24,9 +24,22 @@ from sqlalchemy import URL
 
 log = logging.getLogger(__name__)
 
-_QUERY = "SELECT pg_current_snapshot()::text"
+# Transaction ids name data only within one unbroken server history: a failover, a restored backup or
+# a rebuilt server can reach the same snapshot again with other rows behind it. Each of these starts a
+# postmaster, so its start time is part of the key. A standby's snapshot does not follow the primary's
+# commits: there the cache is off (the database URL must name the primary itself, not a pooler that
+# balances reads over standbys).
+_QUERY = "SELECT pg_current_snapshot()::text, pg_postmaster_start_time()::text, pg_is_in_recovery()"
 APPLICATION_NAME = "jisr list cache"  # in pg_stat_activity
+# What an entry costs beyond its body's bytes: the dict slot, the key (a 16-byte digest) and two bytes
+# objects' headers (~90 bytes by tracemalloc; rounded up), so that many tiny answers cannot grow the
+# cache past its size.
+ENTRY_OVERHEAD = 200
 READ_TIMEOUT = 5.0  # seconds; a read takes well under a millisecond: past this the connection is deemed lost
+
+
+class StandbyError(Exception):
+    pass
 
 
 class SnapshotReader:
@@ -61,7 +74,10 @@ class SnapshotReader:
             cursor = await self._conn.execute(_QUERY)
             row = await cursor.fetchone()
             assert row is not None
-            return str(row[0])
+            snapshot, started, standby = row
+            if standby:
+                raise StandbyError("the database is a standby: its snapshots do not follow the primary")
+            return f"{started} {snapshot}"
         except Exception:
             await self.close()
             raise
@@ -85,6 +101,7 @@ class SnapshotCache:
         self._bodies: dict[Hashable, bytes] = {}
         self._size = 0
         self._pending: dict[tuple[asyncio.AbstractEventLoop, str, Hashable], asyncio.Future[bytes]] = {}
+        self._closing: set[asyncio.Future[None]] = set()  # connections being closed, referenced until done
         self._readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SnapshotReader] = (
             weakref.WeakKeyDictionary()
         )
@@ -104,9 +121,13 @@ class SnapshotCache:
             current = f"{conninfo} {await asyncio.wait_for(reader.current(), READ_TIMEOUT)}"
         except Exception as exc:  # the request reads the database as it would without the cache
             log.warning("snapshot not read, list answered without the cache: %r", exc)
+            with self._lock:  # whatever comes back may be another server: keep nothing from before
+                self._snapshot, self._bodies, self._size = None, {}, 0
             if self._readers.get(loop) is reader:  # a new connection for the next requests
                 del self._readers[loop]
-                asyncio.ensure_future(reader.close())
+                closing = asyncio.ensure_future(reader.close())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             return None
         with self._lock:
             if current != self._snapshot:  # something was committed: nothing kept is current any more
@@ -150,12 +171,13 @@ class SnapshotCache:
 
     def put(self, snapshot: str | None, key: Hashable, body: bytes) -> None:
         """Keep ``body``, computed after ``snapshot`` was read, unless a newer snapshot was seen since."""
-        if snapshot is None or len(body) > self.max_bytes:
+        size = len(body) + ENTRY_OVERHEAD
+        if snapshot is None or size > self.max_bytes:
             return
         with self._lock:
             if snapshot != self._snapshot or key in self._bodies:
                 return
-            while self._size + len(body) > self.max_bytes:
-                self._size -= len(self._bodies.pop(next(iter(self._bodies))))
+            while self._size + size > self.max_bytes:
+                self._size -= len(self._bodies.pop(next(iter(self._bodies)))) + ENTRY_OVERHEAD
             self._bodies[key] = body
-            self._size += len(body)
+            self._size += size
