@@ -6,10 +6,11 @@ through the whole result with the list itself, so the two never disagree.
 
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from jisr.collectivities.routes import list_collectivities
 from jisr.contacts.routes import list_contacts
@@ -46,18 +47,27 @@ spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
 """
 
 
+@dataclass
+class ExportOptions:
+    sort: str | None
+    updated_since: datetime | None
+    separator: Separator
+
+
+def export_options(
+    sort: Annotated[str | None, Query(max_length=200)] = None,
+    updated_since: Annotated[datetime | None, Query()] = None,
+    separator: Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")] = Separator.semicolon,
+) -> ExportOptions:
+    """A dependency, so that these parameters come after the list's own filters in the schema."""
+    return ExportOptions(sort, updated_since, separator)
+
+
 def _extra_params() -> list[inspect.Parameter]:
     kw = inspect.Parameter.KEYWORD_ONLY
     return [
         inspect.Parameter("format", kw, annotation=Annotated[ExportFormat, Path(description="csv, xlsx or json")]),
-        inspect.Parameter("sort", kw, default=None, annotation=Annotated[str | None, Query(max_length=200)]),
-        inspect.Parameter("updated_since", kw, default=None, annotation=Annotated[datetime | None, Query()]),
-        inspect.Parameter(
-            "separator",
-            kw,
-            default=Separator.semicolon,
-            annotation=Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")],
-        ),
+        inspect.Parameter("options", kw, annotation=Annotated[ExportOptions, Depends(export_options)]),
     ]
 
 
@@ -73,7 +83,8 @@ def _add(
 
     def export(**kwargs: Any) -> Response:
         fmt: ExportFormat = kwargs.pop("format")
-        sort, since, separator = kwargs.pop("sort"), kwargs.pop("updated_since"), kwargs.pop("separator")
+        options: ExportOptions = kwargs.pop("options")
+        sort, since, separator = options.sort, options.updated_since, options.separator
         items: list[Any] = []
         offset = 0
         while True:

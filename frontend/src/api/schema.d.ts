@@ -10396,10 +10396,6 @@ export interface operations {
     "exports-collectivities": {
         parameters: {
             query?: {
-                sort?: string | null;
-                updated_since?: string | null;
-                /** @description CSV only: `;` (default) or `,`. */
-                separator?: components["schemas"]["Separator"];
                 country?: components["schemas"]["Country"] | null;
                 kind?: components["schemas"]["Kind"] | null;
                 governorate?: string | null;
@@ -10419,6 +10415,10 @@ export interface operations {
                 external_ref?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                sort?: string | null;
+                updated_since?: string | null;
+                /** @description CSV only: `;` (default) or `,`. */
+                separator?: components["schemas"]["Separator"];
             };
             header?: never;
             path: {
@@ -10481,10 +10481,6 @@ export interface operations {
     "exports-needs": {
         parameters: {
             query?: {
-                sort?: string | null;
-                updated_since?: string | null;
-                /** @description CSV only: `;` (default) or `,`. */
-                separator?: components["schemas"]["Separator"];
                 collectivity_id?: string | null;
                 direction?: components["schemas"]["Direction"] | null;
                 status?: components["schemas"]["NeedStatus"] | null;
@@ -10497,6 +10493,10 @@ export interface operations {
                 governorate?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                sort?: string | null;
+                updated_since?: string | null;
+                /** @description CSV only: `;` (default) or `,`. */
+                separator?: components["schemas"]["Separator"];
             };
             header?: never;
             path: {
