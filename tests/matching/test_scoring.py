@@ -2,6 +2,7 @@
 
 import uuid
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 
@@ -115,3 +116,15 @@ def test_every_reason_renders_in_three_languages() -> None:
         "Dormant partnership 2012–2016 on Water",
         "شراكة متوقفة 2012–2016 في مجال المياه",
     )
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float32", "float64"])
+def test_the_packed_sort_orders_as_lexsort(dtype: str) -> None:
+    """Candidates by (need, value descending, French): the packed-key sort and the lexsort agree, ties
+    and negative integers included (float64 falls back to the lexsort itself)."""
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        need, tie = rng.integers(0, 50, 300), rng.integers(0, 40, 300)
+        raw = rng.integers(-5, 6, 300) if dtype == "int64" else rng.integers(0, 6, 300) / 4
+        value = raw.astype(dtype)
+        assert (scoring.order_by_need_value(need, value, tie) == np.lexsort((tie, -value, need))).all()

@@ -437,23 +437,11 @@ def _best_per_need(need: Int, value: npt.NDArray[Any], french: Int, mask: npt.ND
     if not len(idx):
         return idx
     n_i, f_i, v_i = need[idx], french[idx], value[idx]
-    o = _order_by_need_value(n_i, v_i, f_i)
+    o = scoring.order_by_need_value(n_i, v_i, f_i)
     n_o = n_i[o]
     _, first, counts = np.unique(n_o, return_index=True, return_counts=True)
     within = np.arange(len(o)) - np.repeat(first, counts)
     return np.sort(idx[o[within < k[n_o]]])
-
-
-def _order_by_need_value(need: Int, value: npt.NDArray[Any], french: Int) -> Int:
-    """The order by (need, value descending, French): one sort of packed int64 keys when the values
-    are integers and everything fits in 63 bits, else a lexsort."""
-    if np.issubdtype(value.dtype, np.integer) and len(value):
-        v_lo, v_hi = int(value.min()), int(value.max())
-        nb, vb, fb = (int(need.max()).bit_length(), (v_hi - v_lo).bit_length(), int(french.max()).bit_length())
-        if min(int(need.min()), int(french.min())) >= 0 and nb + vb + fb <= 63:
-            key = (need << (vb + fb)) | ((v_hi - value.astype(np.int64)) << fb) | french
-            return np.argsort(key, kind="stable")
-    return np.lexsort((french, -value, need))
 
 
 @dataclass

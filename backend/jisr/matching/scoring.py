@@ -537,16 +537,23 @@ def _top_rows(mat: F32, k: int) -> tuple[Int, F32]:
     return np.take_along_axis(idx, order, axis=1), np.take_along_axis(vals, order, axis=1)
 
 
-def _need_score_order(need: Int, scores: F32, cols: Int) -> Int:
-    """The order by (need, score descending, column): one sort of packed int64 keys (the bits of a
-    non-negative float32 order as the float does), a lexsort when they would not fit in 63 bits."""
+def order_by_need_value(need: Int, value: npt.NDArray[Any], tie: Int) -> Int:
+    """The order by (need, value descending, tie): one stable sort of packed int64 keys when they fit
+    in 63 bits (integer values, or non-negative float32 ones by their bits, which order as the floats
+    do), else a lexsort. Used for candidates by score and by integer gain at the flow's prices."""
     if not len(need):
         return np.zeros(0, dtype=np.int64)
-    nb, cb = int(need.max()).bit_length(), int(cols.max()).bit_length()
-    if nb + 32 + cb <= 63 and float(scores.min()) >= 0:
-        bits = (scores.astype(np.float32) + np.float32(0)).view(np.uint32).astype(np.int64)  # -0.0 → 0.0
-        return np.argsort((need << (32 + cb)) | ((0xFFFFFFFF - bits) << cb) | cols, kind="stable")
-    return np.lexsort((cols, -scores, need))
+    if np.issubdtype(value.dtype, np.integer):
+        lo = int(value.min())
+        rank, top = value.astype(np.int64) - lo, int(value.max()) - lo
+    elif value.dtype == np.float32 and float(value.min()) >= 0:
+        rank, top = (value + np.float32(0)).view(np.uint32).astype(np.int64), 0xFFFFFFFF  # -0.0 → 0.0
+    else:
+        return np.lexsort((tie, -value, need))
+    vb, tb = top.bit_length(), int(tie.max()).bit_length()
+    if min(int(need.min()), int(tie.min())) < 0 or int(need.max()).bit_length() + vb + tb > 63:
+        return np.lexsort((tie, -value, need))
+    return np.argsort((need << (vb + tb)) | ((top - rank) << tb) | tie, kind="stable")
 
 
 def score_candidates(
@@ -593,7 +600,7 @@ def score_candidates(
     need = np.concatenate([p[0] for p in parts])
     cols = np.concatenate([p[1] for p in parts])
     scores = np.concatenate([p[2] for p in parts])
-    order = _need_score_order(need, scores, cols)
+    order = order_by_need_value(need, scores, cols)
     need, cols, scores = need[order], cols[order], scores[order]
     fits = prep.fr_units[cols] >= prep.need_size[need]
     return Candidates(need, prep.cols[cols], scores, fits, next_best, len(all_rows) * m)
