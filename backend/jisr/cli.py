@@ -55,8 +55,11 @@ def serve(
     from jisr.core.config import get_settings
     from jisr.core.logging import log_config
 
+    # What the command line decided goes into the environment first (each server process reads it, the
+    # one this command runs in included), then the settings are read, once.
+    os.environ["JISR_WORKER_IN_PROCESS"] = "true" if worker else "false"
+    get_settings.cache_clear()
     settings = get_settings()
-    os.environ["JISR_WORKER_IN_PROCESS"] = "true" if worker else "false"  # read by each server process
     uvicorn.run(
         "jisr.main:app",
         host=host,
@@ -64,6 +67,7 @@ def serve(
         workers=workers,
         reload=reload,
         proxy_headers=True,
+        timeout_worker_healthcheck=60,  # a busy machine may take more than uvicorn's 5 s to start a process
         log_config=log_config(settings.log_format_resolved, settings.log_level),
         access_log=False,
     )
