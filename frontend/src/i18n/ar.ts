@@ -299,6 +299,8 @@ export const ar: Record<MessageKey, string> = {
   "events.timezone": "المنطقة الزمنية",
   "events.tz.beirut": "بيروت",
   "events.tz.paris": "باريس",
+  // Wall times in the event's zone (issue 21, item 3)
+  "events.zoneHint": "الأوقات بتوقيت {zone} ({tz})، توقيت الحدث، أيًّا كان توقيت جهازك.",
   "events.start": "البداية",
   "events.end": "النهاية",
   "events.capacity": "المقاعد",

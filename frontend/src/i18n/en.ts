@@ -299,6 +299,8 @@ export const en: Record<MessageKey, string> = {
   "events.timezone": "Time zone",
   "events.tz.beirut": "Beirut",
   "events.tz.paris": "Paris",
+  // Wall times in the event's zone (issue 21, item 3)
+  "events.zoneHint": "Times in {zone} ({tz}), the event’s time zone, whatever your device’s zone.",
   "events.start": "Start",
   "events.end": "End",
   "events.capacity": "Seats",

@@ -298,6 +298,8 @@ export const fr = {
   "events.timezone": "Fuseau horaire",
   "events.tz.beirut": "Beyrouth",
   "events.tz.paris": "Paris",
+  // Wall times in the event's zone (issue 21, item 3)
+  "events.zoneHint": "Heures de {zone} ({tz}), le fuseau de l’événement, quel que soit celui de votre appareil.",
   "events.start": "Début",
   "events.end": "Fin",
   "events.capacity": "Places",

@@ -235,7 +235,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
             </Async>
           </section>
 
-          {e.kind === "field_mission" && <MissionMeetings eventId={id} staff={staff} timeZone={e.timezone} />}
+          {e.kind === "field_mission" && <MissionMeetings eventId={id} staff={staff} timeZone={e.timezone} startsAt={e.starts_at} />}
 
           <section className="card" aria-labelledby="ev-qa">
             <h2 id="ev-qa">{t("events.questions")}</h2>

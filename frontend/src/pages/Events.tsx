@@ -4,8 +4,9 @@ import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync } from "../hooks";
-import { useI18n } from "../i18n";
+import { useI18n, type I18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
+import { isoToZoned, zonedToIso } from "../zoned";
 import { useQueryState, useTitle } from "./common";
 
 type Event = components["schemas"]["EventPublic"];
@@ -13,6 +14,11 @@ type EventCreate = components["schemas"]["EventCreate"];
 export const EVENT_KINDS = ["webinar", "workshop", "field_mission", "meeting"] as const;
 export const EVENT_STATUSES = ["planned", "open", "closed", "cancelled", "done"] as const;
 const LIMIT = 25;
+
+/** A time zone's name in the person's language ("Paris"), or its IANA name when it has none. */
+export function zoneName(t: I18n["t"], timeZone: string): string {
+  return timeZone === "Europe/Paris" ? t("events.tz.paris") : timeZone === "Asia/Beirut" ? t("events.tz.beirut") : timeZone;
+}
 const KEYS = ["view", "when", "kind", "status", "q", "month", "offset"] as const;
 
 export default function Events() {
@@ -31,7 +37,8 @@ export default function Events() {
       let range: { starts_after?: string; starts_before?: string } = {};
       if (view === "calendar") {
         const [y, m] = month.split("-").map(Number);
-        range = { starts_after: new Date(Date.UTC(y, m - 1, 1)).toISOString(), starts_before: new Date(Date.UTC(y, m, 1)).toISOString() };
+        // A day either side: the grid places events by their own zone's date.
+        range = { starts_after: new Date(Date.UTC(y, m - 1, 0)).toISOString(), starts_before: new Date(Date.UTC(y, m, 2)).toISOString() };
       } else if (when === "upcoming") range = { starts_after: now };
       else if (when === "past") range = { starts_before: now };
       return unwrap(
@@ -173,12 +180,15 @@ function Calendar({ month, events, onMonth }: { month: string; events: Event[]; 
   };
   const weekday = new Intl.DateTimeFormat(locale, { weekday: "short" });
   const title = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric" }).format(first);
-  const byDay = new Map<number, Event[]>();
+  // Each event on its own day and hour, as lived where it happens (not in the browser's zone).
+  const byDay = new Map<number, { e: Event; wall: string }[]>();
   for (const e of events) {
-    const d = new Date(e.starts_at);
-    if (d.getFullYear() === y && d.getMonth() === m - 1) byDay.set(d.getDate(), [...(byDay.get(d.getDate()) ?? []), e]);
+    const wall = isoToZoned(e.starts_at, e.timezone);
+    if (wall.slice(0, 7) === month) {
+      const day = Number(wall.slice(8, 10));
+      byDay.set(day, [...(byDay.get(day) ?? []), { e, wall }]);
+    }
   }
-  const time = new Intl.DateTimeFormat(locale, { timeStyle: "short" });
   return (
     <section className="calendar card" aria-labelledby="cal-title">
       <div className="calendar-head">
@@ -206,9 +216,9 @@ function Calendar({ month, events, onMonth }: { month: string; events: Event[]; 
           return (
             <li key={i} className={list.length ? "calendar-day has-events" : "calendar-day"}>
               <span className="calendar-num">{i + 1}</span>
-              {list.map((e) => (
+              {list.map(({ e, wall }) => (
                 <Link key={e.id} to={`/events/${e.id}`} className="calendar-event">
-                  {time.format(new Date(e.starts_at))} {e.title}
+                  <time dateTime={e.starts_at_local}>{wall.slice(11, 16)}</time> {e.title}
                 </Link>
               ))}
             </li>
@@ -236,6 +246,7 @@ function NewEvent() {
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const patch = (p: Partial<typeof form>) => setForm((f) => ({ ...f, ...p }));
+  const zoneHint = t("events.zoneHint", { zone: zoneName(t, form.timezone), tz: form.timezone });
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -247,9 +258,9 @@ function NewEvent() {
             kind: form.kind,
             title: form.title,
             description: form.description,
-            // Wall time in the event's time zone: the API reads an instant without offset in `timezone`.
-            starts_at: form.start,
-            ends_at: form.end || form.start,
+            // Wall times in the event's zone, whatever the browser's zone is.
+            starts_at: zonedToIso(form.start, form.timezone),
+            ends_at: zonedToIso(form.end || form.start, form.timezone),
             timezone: form.timezone,
             location: form.location,
             online_url: form.online_url || null,
@@ -305,8 +316,12 @@ function NewEvent() {
         </div>
         <Field label={t("field.title")}>{(p) => <input {...p} required maxLength={300} value={form.title} onChange={(e) => patch({ title: e.target.value })} />}</Field>
         <div className="row">
-          <Field label={t("events.start")}>{(p) => <input {...p} type="datetime-local" required value={form.start} onChange={(e) => patch({ start: e.target.value })} />}</Field>
-          <Field label={t("events.end")}>{(p) => <input {...p} type="datetime-local" required value={form.end} onChange={(e) => patch({ end: e.target.value })} />}</Field>
+          <Field label={t("events.start")} hint={zoneHint}>
+            {(p) => <input {...p} type="datetime-local" required value={form.start} onChange={(e) => patch({ start: e.target.value })} />}
+          </Field>
+          <Field label={t("events.end")} hint={zoneHint}>
+            {(p) => <input {...p} type="datetime-local" required min={form.start} value={form.end} onChange={(e) => patch({ end: e.target.value })} />}
+          </Field>
           <Field label={t("events.capacity")}>
             {(p) => <input {...p} inputMode="numeric" value={form.capacity} onChange={(e) => patch({ capacity: e.target.value.replace(/[^\d]/g, "") })} />}
           </Field>

@@ -7,12 +7,24 @@ import { Async, ErrorBox, Field } from "../components/ui";
 import { useAsync, useCollectivities, useNeeds } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
+import { isoToZoned, zonedToIso } from "../zoned";
+import { zoneName } from "./Events";
 
 type Result = components["schemas"]["ScheduleResult"];
 type Meeting = components["schemas"]["MeetingPublic"];
 
 /** A field mission's bilateral meetings: availability, automatic schedule, views per table and per collectivity. */
-export function MissionMeetings({ eventId, staff, timeZone }: { eventId: string; staff: boolean; timeZone?: string }) {
+export function MissionMeetings({
+  eventId,
+  staff,
+  timeZone,
+  startsAt,
+}: {
+  eventId: string;
+  staff: boolean;
+  timeZone: string;
+  startsAt?: string;
+}) {
   const { t, lang, locale } = useI18n();
   const [view, setView] = useState<"table" | "collectivity">("table");
   const [result, setResult] = useState<Result | null>(null);
@@ -48,6 +60,8 @@ export function MissionMeetings({ eventId, staff, timeZone }: { eventId: string;
       {staff && (
         <Availability
           eventId={eventId}
+          timeZone={timeZone}
+          startsAt={startsAt}
           onSaved={availability.reload}
           onError={setError}
         />
@@ -185,8 +199,22 @@ export function MissionMeetings({ eventId, staff, timeZone }: { eventId: string;
   );
 }
 
-function Availability({ eventId, onSaved, onError }: { eventId: string; onSaved: () => void; onError: (e: unknown) => void }) {
+function Availability({
+  eventId,
+  timeZone,
+  startsAt,
+  onSaved,
+  onError,
+}: {
+  eventId: string;
+  timeZone: string;
+  startsAt?: string;
+  onSaved: () => void;
+  onError: (e: unknown) => void;
+}) {
   const { t } = useI18n();
+  const zoneHint = t("events.zoneHint", { zone: zoneName(t, timeZone), tz: timeZone });
+  const min = startsAt ? isoToZoned(startsAt, timeZone).slice(0, 10) + "T00:00" : undefined;
   const [cid, setCid] = useState<string | null>(null);
   const [start, setStart] = useState("");
   const [end, setEnd] = useState("");
@@ -200,7 +228,8 @@ function Availability({ eventId, onSaved, onError }: { eventId: string; onSaved:
       await unwrap(
         api.PUT("/api/v1/events/{event_id}/availability/{collectivity_id}", {
           params: { path: { event_id: eventId, collectivity_id: cid } },
-          body: { windows: [...windows, { starts_at: new Date(start).toISOString(), ends_at: new Date(end).toISOString() }] },
+          // Entered as wall times in the event's zone, whatever the browser's zone is.
+          body: { windows: [...windows, { starts_at: zonedToIso(start, timeZone), ends_at: zonedToIso(end, timeZone) }] },
         }),
       );
       setStart("");
@@ -214,9 +243,20 @@ function Availability({ eventId, onSaved, onError }: { eventId: string; onSaved:
     <details>
       <summary>{t("mission.addAvailability")}</summary>
       <form className="inline-form" onSubmit={submit}>
+        <p className="hint" id={`zone-${eventId}`}>
+          {zoneHint}
+        </p>
         <Field label={t("field.collectivity")}>{(p) => <CollectivityPicker id={p.id} value={cid} onChange={(v) => setCid(v)} />}</Field>
-        <Field label={t("mission.from")}>{(p) => <input {...p} type="datetime-local" required value={start} onChange={(e) => setStart(e.target.value)} />}</Field>
-        <Field label={t("mission.to")}>{(p) => <input {...p} type="datetime-local" required value={end} onChange={(e) => setEnd(e.target.value)} />}</Field>
+        <Field label={t("mission.from")}>
+          {(p) => (
+            <input {...p} aria-describedby={`zone-${eventId}`} type="datetime-local" required min={min} value={start} onChange={(e) => setStart(e.target.value)} />
+          )}
+        </Field>
+        <Field label={t("mission.to")}>
+          {(p) => (
+            <input {...p} aria-describedby={`zone-${eventId}`} type="datetime-local" required min={start || min} value={end} onChange={(e) => setEnd(e.target.value)} />
+          )}
+        </Field>
         <button type="submit" className="btn" disabled={!cid || !start || !end}>
           {t("mission.saveAvailability")}
         </button>
