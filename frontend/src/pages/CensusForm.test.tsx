@@ -116,4 +116,118 @@ describe("public census form", () => {
     );
     expect((await screen.findByRole("alert")).textContent).toContain("هذا الرابط غير صالح");
   });
+
+  async function renderForm() {
+    const { default: CensusForm } = await import("./CensusForm");
+    render(
+      <I18nProvider initial="fr">
+        <CensusForm params={{ token: "tok" }} />
+      </I18nProvider>,
+    );
+    await screen.findByRole("heading", { name: "استبيان" });
+  }
+  const send = async () => {
+    await act(async () => {
+      fireEvent.click(screen.getByRole("button", { name: "إرسال" }));
+    });
+  };
+
+  it("puts each error next to its field, in Arabic, and moves the focus to the first one", async () => {
+    await renderForm();
+    fireEvent.change(screen.getByLabelText(/البريد الإلكتروني/), { target: { value: "not-an-address" } });
+    fireEvent.click(screen.getByRole("button", { name: /إضافة حاجة/ }));
+    await send();
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+    const name = screen.getByLabelText(/الاسم الكامل/);
+    expect(document.activeElement).toBe(name);
+    expect(name.getAttribute("aria-invalid")).toBe("true");
+    expect(document.getElementById(name.getAttribute("aria-describedby")!.split(" ")[0])!.textContent).toBe("اكتبوا الاسم الكامل.");
+    const email = screen.getByLabelText(/البريد الإلكتروني/);
+    expect(document.getElementById(email.getAttribute("aria-describedby")!.split(" ")[0])!.textContent).toContain("غير صالح");
+    const title = screen.getByLabelText(/عنوان الحاجة/);
+    expect(document.getElementById(title.getAttribute("aria-describedby")!.split(" ")[0])!.textContent).toBe("اكتبوا عنواناً لهذه الحاجة.");
+    expect(screen.getByRole("alert").textContent).toContain("3");
+    // Typing clears the field's message.
+    fireEvent.change(name, { target: { value: "محمد" } });
+    expect(name.getAttribute("aria-invalid")).toBeNull();
+  });
+
+  it("places the API's field errors on their fields, in the form's language, not in English at the top", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: Request) => {
+        calls.push(input);
+        if (input.method === "PUT")
+          return json(
+            {
+              type: "about:blank",
+              title: "Unprocessable",
+              status: 422,
+              detail: "Invalid input",
+              errors: [{ loc: ["body", "needs", 0, "estimated_budget_eur"], msg: "Input should be less than or equal to 1000000000" }],
+            },
+            422,
+          );
+        return json(FORM);
+      }),
+    );
+    await renderForm();
+    fireEvent.change(screen.getByLabelText(/الاسم الكامل/), { target: { value: "محمد" } });
+    fireEvent.click(screen.getByRole("button", { name: /إضافة حاجة/ }));
+    fireEvent.change(screen.getByLabelText(/عنوان الحاجة/), { target: { value: "مياه" } });
+    fireEvent.change(screen.getByLabelText(/الميزانية/), { target: { value: "5" } });
+    await send();
+    const budget = screen.getByLabelText(/الميزانية/);
+    await waitFor(() => expect(document.activeElement).toBe(budget));
+    expect(budget.getAttribute("aria-invalid")).toBe("true");
+    expect(document.body.textContent).toContain("اكتبوا مبلغاً باليورو");
+    expect(document.body.textContent).not.toContain("less than or equal");
+    expect(document.body.textContent).not.toContain("estimated_budget_eur");
+  });
+
+  it("reads Arabic-Indic digits, spaces and a euro sign, and says what it understood", async () => {
+    await renderForm();
+    fireEvent.change(screen.getByLabelText(/الاسم الكامل/), { target: { value: "محمد" } });
+    fireEvent.click(screen.getByRole("button", { name: /إضافة حاجة/ }));
+    fireEvent.change(screen.getByLabelText(/عنوان الحاجة/), { target: { value: "مياه" } });
+    fireEvent.change(screen.getByLabelText(/الميزانية/), { target: { value: "٢٥٠٠٠٠" } });
+    expect(screen.getByLabelText(/الميزانية/)).toHaveProperty("value", "٢٥٠٠٠٠");
+    expect(screen.getByText(/^القيمة المفهومة: 250.000 يورو$/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: /إضافة حاجة/ }));
+    fireEvent.change(screen.getAllByLabelText(/عنوان الحاجة/)[1], { target: { value: "طرقات" } });
+    fireEvent.change(screen.getAllByLabelText(/الميزانية/)[1], { target: { value: "120\u202f000 €" } });
+    fireEvent.click(screen.getByRole("radio", { name: "نعم" }));
+    fireEvent.change(screen.getByLabelText("الشريك"), { target: { value: "Nantes" } });
+    fireEvent.change(screen.getByLabelText("منذ"), { target: { value: "٢٠١٠" } });
+    expect(screen.getByText("القيمة المفهومة: 2010")).toBeTruthy();
+    await send();
+    await waitFor(() => expect(screen.getByText("شكراً")).toBeTruthy());
+    const body = await calls.find((c) => c.method === "PUT")!.clone().json();
+    expect(body.needs.map((n: { estimated_budget_eur: number }) => n.estimated_budget_eur)).toEqual([250000, 120000]);
+    expect(body.former_partners).toEqual([{ name: "Nantes", since_year: 2010, until_year: null }]);
+  });
+
+  it("chooses a need's themes from a search, shown as chips, without listing the whole tree", async () => {
+    await renderForm();
+    fireEvent.click(screen.getByRole("button", { name: /إضافة حاجة/ }));
+    // Closed: no theme checkbox for the need at all (only the priorities' top-level ones).
+    expect(screen.queryByRole("checkbox", { name: "النفايات" })).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: "اختيار المواضيع" }));
+    // Open without a search: top-level themes only.
+    expect(screen.queryByRole("checkbox", { name: "النفايات" })).toBeNull();
+    fireEvent.change(screen.getByPlaceholderText("البحث عن موضوع"), { target: { value: "نفايات" } });
+    fireEvent.click(screen.getByRole("checkbox", { name: /النفايات/ }));
+    const chips = screen.getByRole("list", { name: "المواضيع المختارة" });
+    expect(chips.textContent).toContain("النفايات");
+    fireEvent.change(screen.getByLabelText(/الاسم الكامل/), { target: { value: "محمد" } });
+    fireEvent.change(screen.getByLabelText(/عنوان الحاجة/), { target: { value: "مياه" } });
+    await send();
+    await waitFor(() => expect(screen.getByText("شكراً")).toBeTruthy());
+    const body = await calls.find((c) => c.method === "PUT")!.clone().json();
+    expect(body.needs[0].tag_ids).toEqual(["t2"]);
+    // A chip removes its theme.
+    fireEvent.click(screen.getByRole("button", { name: "إزالة «النفايات»" }));
+    expect(screen.queryByRole("list", { name: "المواضيع المختارة" })).toBeNull();
+  });
 });
+

@@ -2,8 +2,10 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import type { components } from "../api/schema";
+import { ThemeChooser } from "../components/ThemeChooser";
 import { ErrorBox, Loading } from "../components/ui";
-import { isLang, useI18n, type Lang } from "../i18n";
+import { isLang, useI18n, type Lang, type MessageKey } from "../i18n";
+import { parseWholeNumber, parseYear, westernDigits, type ParsedNumber } from "../numbers";
 import { useLocation } from "../router";
 
 type Form = components["schemas"]["CensusForm"];
@@ -100,8 +102,46 @@ export default function CensusForm({ params }: { params: Record<string, string> 
   return <CensusFormBody key={form.language} token={token} form={form} onLang={setWant} />;
 }
 
+type Errors = Record<string, MessageKey>;
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9 ().-]{4,40}$/;
+
+/** The message for a field the API refused, by what the field holds (the API's own words are English). */
+function serverMessage(field: string): MessageKey {
+  switch (field) {
+    case "full_name":
+      return "census.err.fullName";
+    case "email":
+      return "census.err.email";
+    case "phone":
+      return "census.err.phone";
+    case "title":
+      return "census.err.needTitle";
+    case "estimated_budget_eur":
+      return "census.err.budget";
+    case "since_year":
+    case "until_year":
+      return "census.err.year";
+    case "name":
+      return "census.err.partnerName";
+    default:
+      return "census.err.field";
+  }
+}
+
+function FieldError({ id, errors }: { id: string; errors: Errors }) {
+  const { t } = useI18n();
+  const key = errors[id];
+  return key ? (
+    <p className="field-error" id={`${id}-err`}>
+      {t(key)}
+    </p>
+  ) : null;
+}
+
 function CensusFormBody({ token, form, onLang }: { token: string; form: Form; onLang: (l: Lang) => void }) {
-  const { t, date } = useI18n();
+  const { t, date, num } = useI18n();
   const L = form.labels;
   const a = form.answer;
   const [contact, setContact] = useState({
@@ -133,42 +173,111 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
   );
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [errors, setErrors] = useState<Errors>({});
+  const [focusTarget, setFocusTarget] = useState<{ id: string } | null>(null);
   const [sent, setSent] = useState<string | null>(form.status !== "not_submitted" ? form.submitted_at : null);
   const readOnly = !form.editable;
 
   const roots = useMemo(() => form.themes.filter((th) => !th.parent_id), [form.themes]);
-  const children = (id: string) => form.themes.filter((th) => th.parent_id === id);
   const themeLabel = (id: string) => form.themes.find((th) => th.id === id)?.label ?? "";
 
-  const int = (s: string) => (s.trim() === "" ? null : Number(s.trim()));
+  // Focus (and so scroll to) the first field to correct, once it is rendered with its message.
+  useEffect(() => {
+    if (!focusTarget) return;
+    const el = document.getElementById(focusTarget.id);
+    el?.focus();
+    el?.scrollIntoView?.({ block: "center" });
+  }, [focusTarget]);
 
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
+  const fieldProps = (id: string) => ({
+    id,
+    "aria-invalid": errors[id] ? true : undefined,
+    "aria-describedby": [errors[id] ? `${id}-err` : "", `${id}-read`].filter(Boolean).join(" ") || undefined,
+  });
+  const clear = (id: string) =>
+    setErrors((e) => {
+      if (!(id in e)) return e;
+      const next = { ...e };
+      delete next[id];
+      return next;
+    });
+
+  /** What the form would send, and the fields to correct first (in page order). */
+  const check = (): { body: Answer; found: [string, MessageKey][] } => {
+    const found: [string, MessageKey][] = [];
+    if (!contact.full_name.trim()) found.push(["cf-name", "census.err.fullName"]);
+    if (contact.email.trim() && !EMAIL.test(contact.email.trim())) found.push(["cf-email", "census.err.email"]);
+    const phone = westernDigits(contact.phone).trim();
+    if (phone && !PHONE.test(phone)) found.push(["cf-phone", "census.err.phone"]);
+    const budgets = needs.map((n) => {
+      if (!n.title.trim()) found.push([`cf-need-${n.key}-title`, "census.err.needTitle"]);
+      const b = parseWholeNumber(n.estimated_budget_eur);
+      if (b.kind === "invalid" || (b.kind === "ok" && b.value > 1_000_000_000)) found.push([`cf-need-${n.key}-budget`, "census.err.budget"]);
+      return b.kind === "ok" ? b.value : null;
+    });
+    const kept = hadPartner ? partners.filter((p) => p.name.trim() || p.since_year.trim() || p.until_year.trim()) : [];
+    const years = kept.map((p) => {
+      if (!p.name.trim()) found.push([`cf-p-${p.key}-name`, "census.err.partnerName"]);
+      const since = parseYear(p.since_year);
+      const until = parseYear(p.until_year);
+      if (since.kind === "invalid") found.push([`cf-p-${p.key}-since`, "census.err.year"]);
+      if (until.kind === "invalid") found.push([`cf-p-${p.key}-until`, "census.err.year"]);
+      if (since.kind === "ok" && until.kind === "ok" && until.value < since.value) found.push([`cf-p-${p.key}-until`, "census.err.yearsOrder"]);
+      return [since.kind === "ok" ? since.value : null, until.kind === "ok" ? until.value : null] as const;
+    });
     const body: Answer = {
       language: form.language,
       contact: {
         full_name: contact.full_name.trim(),
         role: contact.role.trim(),
         email: contact.email.trim() || null,
-        phone: contact.phone.trim() || null,
+        phone: phone || null,
       },
       priorities,
-      needs: needs.map((n) => ({
+      needs: needs.map((n, i) => ({
         ...(n.id ? { id: n.id } : {}),
         title: n.title.trim(),
         description: n.description,
         tag_ids: n.tag_ids,
         priority: n.priority,
-        estimated_budget_eur: int(n.estimated_budget_eur),
+        estimated_budget_eur: budgets[i],
       })),
-      former_partners: hadPartner
-        ? partners
-            .filter((p) => p.name.trim())
-            .map((p) => ({ name: p.name.trim(), since_year: int(p.since_year), until_year: int(p.until_year) }))
-        : [],
+      former_partners: kept.map((p, i) => ({ name: p.name.trim(), since_year: years[i][0], until_year: years[i][1] })),
     };
+    return { body, found };
+  };
+
+  /** The API's field errors, placed on the fields they are about; the rest stays a general error. */
+  const placeServerErrors = (err: ApiError): [string, MessageKey][] => {
+    const out: [string, MessageKey][] = [];
+    for (const item of err.problem?.errors ?? []) {
+      const loc = item.loc.filter((p) => p !== "body");
+      const [head, index, field] = loc;
+      let id: string | null = null;
+      if (head === "contact") id = { full_name: "cf-name", role: "cf-role", email: "cf-email", phone: "cf-phone" }[String(index)] ?? null;
+      else if (head === "needs" && typeof index === "number" && needs[index]) {
+        const suffix = { title: "title", description: "desc", estimated_budget_eur: "budget", priority: "prio", tag_ids: "themes" }[String(field)];
+        id = suffix ? `cf-need-${needs[index].key}-${suffix}` : `cf-need-${needs[index].key}-title`;
+      } else if (head === "former_partners" && typeof index === "number") {
+        const row = partners.filter((p) => p.name.trim() || p.since_year.trim() || p.until_year.trim())[index];
+        const suffix = { name: "name", since_year: "since", until_year: "until" }[String(field)] ?? "until";
+        if (row) id = `cf-p-${row.key}-${suffix}`;
+      } else if (head === "priorities") id = "cf-prio-first";
+      if (id && !out.some(([x]) => x === id)) out.push([id, field === undefined && head === "former_partners" ? "census.err.yearsOrder" : serverMessage(String(field ?? index))]);
+    }
+    return out;
+  };
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const { body, found } = check();
+    setErrors(Object.fromEntries(found));
+    if (found.length) {
+      setFocusTarget({ id: found[0][0] });
+      return;
+    }
+    setBusy(true);
     try {
       const res = await unwrap(api.PUT("/api/v1/census/forms/{token}", { params: { path: { token } }, body }));
       setSent(res.submitted_at);
@@ -177,7 +286,14 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
       setNeeds((rows) => rows.map((r, i) => ({ ...r, id: kept[i]?.id ?? r.id })));
       window.scrollTo?.(0, 0);
     } catch (err) {
-      setError(err);
+      const placed = err instanceof ApiError && err.status === 422 ? placeServerErrors(err) : [];
+      if (placed.length) {
+        setErrors(Object.fromEntries(placed));
+        setFocusTarget({ id: placed[0][0] });
+      } else {
+        setError(err);
+        setFocusTarget({ id: "cf-error" });
+      }
     } finally {
       setBusy(false);
     }
@@ -195,8 +311,16 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
       [n[i], n[j]] = [n[j], n[i]];
       return n;
     });
-  const fieldErrors = error instanceof ApiError ? error.fieldErrors() : {};
   const collectivity = form.language === "ar" && form.collectivity.name_ar ? form.collectivity.name_ar : form.collectivity.name;
+  const errorCount = Object.keys(errors).length;
+
+  /** "Understood: €250,000" under a number typed otherwise than the form would write it. */
+  const understood = (id: string, raw: string, parsed: ParsedNumber, show: (n: number) => string) =>
+    parsed.kind === "ok" && raw.trim() !== String(parsed.value) && !errors[id] ? (
+      <p className="hint" id={`${id}-read`} aria-live="polite">
+        {t("census.understood", { value: show(parsed.value) })}
+      </p>
+    ) : null;
 
   return (
     <main id="main" className="census">
@@ -235,7 +359,6 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
           <p>{L.reviewed}</p>
         </div>
       )}
-      <ErrorBox error={error} />
 
       <form onSubmit={submit} noValidate>
         <fieldset disabled={readOnly || busy} className="plain">
@@ -244,26 +367,54 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
             <div className="field">
               <label htmlFor="cf-name">{L.contact_full_name} *</label>
               <input
-                id="cf-name"
+                {...fieldProps("cf-name")}
                 required
                 maxLength={200}
                 autoComplete="name"
                 value={contact.full_name}
-                aria-invalid={fieldErrors.contact ? true : undefined}
-                onChange={(e) => setContact({ ...contact, full_name: e.target.value })}
+                onChange={(e) => {
+                  clear("cf-name");
+                  setContact({ ...contact, full_name: e.target.value });
+                }}
               />
+              <FieldError id="cf-name" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="cf-role">{L.contact_role}</label>
-              <input id="cf-role" maxLength={100} autoComplete="organization-title" value={contact.role} onChange={(e) => setContact({ ...contact, role: e.target.value })} />
+              <input {...fieldProps("cf-role")} maxLength={100} autoComplete="organization-title" value={contact.role} onChange={(e) => setContact({ ...contact, role: e.target.value })} />
+              <FieldError id="cf-role" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="cf-email">{L.contact_email}</label>
-              <input id="cf-email" type="email" dir="ltr" maxLength={254} autoComplete="email" value={contact.email} onChange={(e) => setContact({ ...contact, email: e.target.value })} />
+              <input
+                {...fieldProps("cf-email")}
+                type="email"
+                dir="ltr"
+                maxLength={254}
+                autoComplete="email"
+                value={contact.email}
+                onChange={(e) => {
+                  clear("cf-email");
+                  setContact({ ...contact, email: e.target.value });
+                }}
+              />
+              <FieldError id="cf-email" errors={errors} />
             </div>
             <div className="field">
               <label htmlFor="cf-phone">{L.contact_phone}</label>
-              <input id="cf-phone" type="tel" dir="ltr" maxLength={40} autoComplete="tel" value={contact.phone} onChange={(e) => setContact({ ...contact, phone: e.target.value })} />
+              <input
+                {...fieldProps("cf-phone")}
+                type="tel"
+                dir="ltr"
+                maxLength={40}
+                autoComplete="tel"
+                value={contact.phone}
+                onChange={(e) => {
+                  clear("cf-phone");
+                  setContact({ ...contact, phone: e.target.value });
+                }}
+              />
+              <FieldError id="cf-phone" errors={errors} />
             </div>
           </section>
 
@@ -273,12 +424,14 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
             <fieldset>
               <legend className="visually-hidden">{L.priorities_section}</legend>
               <ul className="census-options">
-                {roots.map((th) => (
+                {roots.map((th, i) => (
                   <li key={th.id}>
                     <label className="check">
                       <input
                         type="checkbox"
+                        id={i === 0 ? "cf-prio-first" : undefined}
                         checked={priorities.includes(th.id)}
+                        disabled={!priorities.includes(th.id) && priorities.length >= 10}
                         onChange={(e) =>
                           setPriorities((p) => (e.target.checked ? [...p, th.id] : p.filter((x) => x !== th.id)))
                         }
@@ -288,6 +441,7 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
                   </li>
                 ))}
               </ul>
+              <FieldError id="cf-prio-first" errors={errors} />
             </fieldset>
             {priorities.length > 0 && (
               <ol className="ranking" aria-label={L.priorities_section}>
@@ -317,82 +471,78 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
           <section className="card" aria-labelledby="cf-needs">
             <h2 id="cf-needs">{L.needs_section}</h2>
             <p className="hint">{L.needs_help}</p>
-            {needs.map((n, idx) => (
-              <fieldset key={n.key} className="census-need">
-                <legend>
-                  {L.needs_section} {idx + 1}
-                </legend>
-                <div className="field">
-                  <label htmlFor={`cf-need-${n.key}-title`}>{L.need_title} *</label>
-                  <input id={`cf-need-${n.key}-title`} required maxLength={300} value={n.title} onChange={(e) => setNeed(n.key, { title: e.target.value })} />
-                </div>
-                <div className="field">
-                  <label htmlFor={`cf-need-${n.key}-desc`}>{L.need_description}</label>
-                  <textarea id={`cf-need-${n.key}-desc`} rows={4} maxLength={3000} value={n.description} onChange={(e) => setNeed(n.key, { description: e.target.value })} />
-                </div>
-                <fieldset>
-                  <legend>{L.need_themes}</legend>
-                  <div className="census-themes">
-                    {roots.map((r) => (
-                      <div key={r.id}>
-                        <label className="check">
-                          <input
-                            type="checkbox"
-                            checked={n.tag_ids.includes(r.id)}
-                            onChange={(e) =>
-                              setNeed(n.key, { tag_ids: e.target.checked ? [...n.tag_ids, r.id] : n.tag_ids.filter((x) => x !== r.id) })
-                            }
-                          />{" "}
-                          <strong>{r.label}</strong>
-                        </label>
-                        <ul>
-                          {children(r.id).map((c) => (
-                            <li key={c.id}>
-                              <label className="check">
-                                <input
-                                  type="checkbox"
-                                  checked={n.tag_ids.includes(c.id)}
-                                  disabled={!n.tag_ids.includes(c.id) && n.tag_ids.length >= 10}
-                                  onChange={(e) =>
-                                    setNeed(n.key, { tag_ids: e.target.checked ? [...n.tag_ids, c.id] : n.tag_ids.filter((x) => x !== c.id) })
-                                  }
-                                />{" "}
-                                {c.label}
-                              </label>
-                            </li>
-                          ))}
-                        </ul>
-                      </div>
-                    ))}
-                  </div>
-                </fieldset>
-                <div className="row">
+            {needs.map((n, idx) => {
+              const id = (s: string) => `cf-need-${n.key}-${s}`;
+              return (
+                <fieldset key={n.key} className="census-need">
+                  <legend>
+                    {L.needs_section} {idx + 1}
+                  </legend>
                   <div className="field">
-                    <label htmlFor={`cf-need-${n.key}-prio`}>{L.need_priority}</label>
-                    <select id={`cf-need-${n.key}-prio`} value={n.priority} onChange={(e) => setNeed(n.key, { priority: e.target.value as Priority })}>
-                      {form.priorities.map((p) => (
-                        <option key={p.value} value={p.value}>
-                          {p.label}
-                        </option>
-                      ))}
-                    </select>
-                  </div>
-                  <div className="field">
-                    <label htmlFor={`cf-need-${n.key}-budget`}>{L.need_budget}</label>
+                    <label htmlFor={id("title")}>{L.need_title} *</label>
                     <input
-                      id={`cf-need-${n.key}-budget`}
-                      inputMode="numeric"
-                      dir="ltr"
-                      value={n.estimated_budget_eur}
-                      onChange={(e) => setNeed(n.key, { estimated_budget_eur: e.target.value.replace(/[^\d]/g, "") })}
+                      {...fieldProps(id("title"))}
+                      required
+                      maxLength={300}
+                      value={n.title}
+                      onChange={(e) => {
+                        clear(id("title"));
+                        setNeed(n.key, { title: e.target.value });
+                      }}
                     />
+                    <FieldError id={id("title")} errors={errors} />
                   </div>
-                </div>
-                <button type="button" className="btn btn-danger btn-small" onClick={() => setNeeds((rows) => rows.filter((r) => r.key !== n.key))}>
-                  {L.need_remove}
-                </button>
-              </fieldset>
-            ))}
+                  <div className="field">
+                    <label htmlFor={id("desc")}>{L.need_description}</label>
+                    <textarea {...fieldProps(id("desc"))} rows={4} maxLength={3000} value={n.description} onChange={(e) => setNeed(n.key, { description: e.target.value })} />
+                    <FieldError id={id("desc")} errors={errors} />
+                  </div>
+                  <ThemeChooser
+                    legend={L.need_themes}
+                    themes={form.themes}
+                    value={n.tag_ids}
+                    onChange={(ids) => {
+                      clear(id("themes"));
+                      setNeed(n.key, { tag_ids: ids });
+                    }}
+                    buttonId={id("themes")}
+                    describedBy={errors[id("themes")] ? `${id("themes")}-err` : undefined}
+                  />
+                  <FieldError id={id("themes")} errors={errors} />
+                  <div className="row">
+                    <div className="field">
+                      <label htmlFor={id("prio")}>{L.need_priority}</label>
+                      <select {...fieldProps(id("prio"))} value={n.priority} onChange={(e) => setNeed(n.key, { priority: e.target.value as Priority })}>
+                        {form.priorities.map((p) => (
+                          <option key={p.value} value={p.value}>
+                            {p.label}
+                          </option>
+                        ))}
+                      </select>
+                    </div>
+                    <div className="field">
+                      <label htmlFor={id("budget")}>{L.need_budget}</label>
+                      <input
+                        {...fieldProps(id("budget"))}
+                        inputMode="decimal"
+                        dir="ltr"
+                        maxLength={40}
+                        value={n.estimated_budget_eur}
+                        onChange={(e) => {
+                          clear(id("budget"));
+                          setNeed(n.key, { estimated_budget_eur: e.target.value });
+                        }}
+                      />
+                      <FieldError id={id("budget")} errors={errors} />
+                      {understood(id("budget"), n.estimated_budget_eur, parseWholeNumber(n.estimated_budget_eur), (v) => t("census.euros", { n: num(v) }))}
+                    </div>
+                  </div>
+                  <button type="button" className="btn btn-danger btn-small" onClick={() => setNeeds((rows) => rows.filter((r) => r.key !== n.key))}>
+                    {L.need_remove}
+                  </button>
+                </fieldset>
+              );
+            })}
             <button
               type="button"
               className="btn"
@@ -422,22 +572,46 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
               </label>
             </fieldset>
             {hadPartner &&
-              partners.map((p) => (
-                <div key={p.key} className="row census-partner">
+              partners.map((p) => {
+                const id = (s: string) => `cf-p-${p.key}-${s}`;
+                const year = (field: "since_year" | "until_year", suffix: string, label: string) => (
                   <div className="field">
-                    <label htmlFor={`cf-p-${p.key}-name`}>{L.former_name}</label>
-                    <input id={`cf-p-${p.key}-name`} maxLength={200} value={p.name} onChange={(e) => setPartner(p.key, { name: e.target.value })} />
+                    <label htmlFor={id(suffix)}>{label}</label>
+                    <input
+                      {...fieldProps(id(suffix))}
+                      inputMode="numeric"
+                      dir="ltr"
+                      maxLength={12}
+                      value={p[field]}
+                      onChange={(e) => {
+                        clear(id(suffix));
+                        setPartner(p.key, { [field]: e.target.value });
+                      }}
+                    />
+                    <FieldError id={id(suffix)} errors={errors} />
+                    {understood(id(suffix), p[field], parseYear(p[field]), String)}
                   </div>
-                  <div className="field">
-                    <label htmlFor={`cf-p-${p.key}-since`}>{L.former_since}</label>
-                    <input id={`cf-p-${p.key}-since`} inputMode="numeric" dir="ltr" maxLength={4} value={p.since_year} onChange={(e) => setPartner(p.key, { since_year: e.target.value.replace(/[^\d]/g, "") })} />
+                );
+                return (
+                  <div key={p.key} className="row census-partner">
+                    <div className="field">
+                      <label htmlFor={id("name")}>{L.former_name}</label>
+                      <input
+                        {...fieldProps(id("name"))}
+                        maxLength={200}
+                        value={p.name}
+                        onChange={(e) => {
+                          clear(id("name"));
+                          setPartner(p.key, { name: e.target.value });
+                        }}
+                      />
+                      <FieldError id={id("name")} errors={errors} />
+                    </div>
+                    {year("since_year", "since", L.former_since)}
+                    {year("until_year", "until", L.former_until)}
                   </div>
-                  <div className="field">
-                    <label htmlFor={`cf-p-${p.key}-until`}>{L.former_until}</label>
-                    <input id={`cf-p-${p.key}-until`} inputMode="numeric" dir="ltr" maxLength={4} value={p.until_year} onChange={(e) => setPartner(p.key, { until_year: e.target.value.replace(/[^\d]/g, "") })} />
-                  </div>
-                </div>
-              ))}
+                );
+              })}
             {hadPartner && (
               <button type="button" className="btn btn-small" onClick={() => setPartners((r) => [...r, { key: nextKey(), name: "", since_year: "", until_year: "" }])}>
                 + {L.former_name}
@@ -445,9 +619,19 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
             )}
           </section>
         </fieldset>
+        {error ? (
+          <div id="cf-error" tabIndex={-1}>
+            <ErrorBox error={error} />
+          </div>
+        ) : null}
+        {errorCount > 0 && (
+          <p className="field-error" role="alert">
+            {t("census.err.summary", { n: errorCount })}
+          </p>
+        )}
         {!readOnly && (
           <div className="form-actions">
-            <button type="submit" className="btn btn-primary btn-block" disabled={busy || !contact.full_name.trim()}>
+            <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
               {busy ? t("state.working") : L.submit}
             </button>
           </div>
