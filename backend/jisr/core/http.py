@@ -187,6 +187,7 @@ class HardeningMiddleware:
             rid = ""
         if not _VALID_REQUEST_ID.fullmatch(rid):
             rid = uuid.uuid4().hex
+        api = scope["path"].startswith("/api/")
         ctx = RequestContext(rid)
         token = _current.set(ctx)
         start = time.perf_counter()
@@ -200,6 +201,11 @@ class HardeningMiddleware:
                 headers[REQUEST_ID_HEADER] = rid
                 for name, value in self.common:
                     headers.setdefault(name, value)
+                if api:
+                    # API answers carry tokens, personal data and private links: no cache keeps them
+                    # (RFC 6749 5.1 for the token). Nothing in the API relies on HTTP caching.
+                    headers.setdefault("Cache-Control", "no-store")
+                    headers.setdefault("Pragma", "no-cache")
                 # A 304's headers replace the cached answer's: with no content type to go by, it keeps
                 # the policy the cached answer came with (an API policy there would break the web app).
                 if status != 304 and "content-security-policy" not in headers:

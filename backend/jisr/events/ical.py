@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from jisr.core.hygiene import for_text, one_line
 from jisr.events.models import Event
 
 PRODID = "-//Jisr//Events//FR"
@@ -29,7 +30,9 @@ def event_url(public_url: str, event: Event) -> str:
 def calendar(events: Iterable[Event], *, public_url: str, name: str) -> bytes:
     """A VCALENDAR with one VEVENT per event, and the VTIMEZONEs they use."""
     domain = public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "jisr"
-    cal = icalendar.Calendar.new(prodid=PRODID, name=name)
+    # Content lines hold no control characters (RFC 5545 3.1): the one-line properties get one line,
+    # TEXT keeps its line breaks (escaped by icalendar) and loses the rest.
+    cal = icalendar.Calendar.new(prodid=PRODID, name=one_line(name))
     cal.add("METHOD", "PUBLISH")
     first, last = date.max, date.min
     for ev in events:
@@ -43,11 +46,11 @@ def calendar(events: Iterable[Event], *, public_url: str, name: str) -> bytes:
             description = f"{description}\n\n{ev.online_url}".strip()
         component = icalendar.Event.new(
             uid=uid(ev, domain),
-            summary=ev.title,
-            description=description or None,
+            summary=one_line(ev.title),
+            description=for_text(description) if description else None,
             start=start,
             end=end,
-            location=location or None,
+            location=one_line(location) or None,
             url=event_url(public_url, ev),
             stamp=ev.updated_at,
             last_modified=ev.updated_at,

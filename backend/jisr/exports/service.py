@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from jisr.collectivities.models import Collectivity
-from jisr.core.spreadsheet import excel_csv, neutralise
+from jisr.core.hygiene import for_json
+from jisr.core.spreadsheet import excel_csv, xlsx_cell
 from jisr.tags.models import ThematicTag
 
 TAG_FIELDS = ("tag_ids", "expertise_tag_ids", "interest_tag_ids")
@@ -161,17 +162,23 @@ def to_xlsx(headers: list[str], rows: list[dict[str, Any]], title: str) -> bytes
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31])
-    ws.append(headers)
+    ws.append([xlsx_cell(h) for h in headers])
     for row in rows:
-        ws.append([neutralise(row.get(h, "")) for h in headers])
+        ws.append([xlsx_cell(row.get(h, "")) for h in headers])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
+def _utf8_json(data: Any) -> bytes:
+    # The one place JSON files are written: text is kept as is (json escapes controls), an unpaired
+    # surrogate, which UTF-8 cannot hold, becomes U+FFFD.
+    return for_json(json.dumps(data, ensure_ascii=False, indent=1, default=str)).encode("utf-8")
+
+
 def to_json(items: list[BaseModel]) -> bytes:
-    return json.dumps([i.model_dump(mode="json") for i in items], ensure_ascii=False, indent=1).encode("utf-8")
+    return _utf8_json([i.model_dump(mode="json") for i in items])
 
 
 def to_json_rows(rows: list[dict[str, Any]]) -> bytes:
-    return json.dumps(rows, ensure_ascii=False, indent=1, default=str).encode("utf-8")
+    return _utf8_json(rows)

@@ -22,6 +22,7 @@ from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmissio
 from jisr.collectivities.models import Collectivity
 from jisr.contacts.models import Contact
 from jisr.core.config import get_settings
+from jisr.core.hygiene import for_text, one_line
 from jisr.events.models import Event, EventQuestion, EventRegistration
 from jisr.notifications import unsubscribe
 from jisr.notifications.templates import pick_language, render
@@ -377,21 +378,25 @@ def event_registration(session: Session, *, registration: EventRegistration) -> 
 
 def build_message(item: OutboxItem, *, sender: str) -> EmailMessage:
     p = item.payload
+    # The one place e-mail headers are written: every value is made one line (a CR/LF in a stored
+    # title would make the message unsendable, and must never start a header of its own), and the
+    # bodies lose what no mail can carry. Payloads queued before this rule are sent the same way.
     msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = p["to"]
-    msg["Subject"] = p["subject"]
+    msg["From"] = one_line(sender)
+    msg["To"] = one_line(p["to"])
+    msg["Subject"] = one_line(p["subject"])
     domain = urlsplit(get_settings().public_url).hostname or "jisr.invalid"
     msg["Message-ID"] = f"<{hashlib.sha256(item.idempotency_key.encode()).hexdigest()[:40]}@{domain}>"
-    msg["Content-Language"] = p["lang"]
+    msg["Content-Language"] = one_line(p["lang"])
     msg["Auto-Submitted"] = "auto-generated"
     for name, value in (p.get("headers") or {}).items():
-        msg[name] = value
-    msg.set_content(p["text"])
-    msg.add_alternative(p["html"], subtype="html")
+        msg[one_line(name)] = one_line(value)
+    msg.set_content(for_text(p["text"]))
+    msg.add_alternative(for_text(p["html"]), subtype="html")
     for a in p.get("attachments") or []:
         maintype, _, subtype = a["content_type"].partition("/")
-        msg.add_attachment(base64.b64decode(a["data"]), maintype=maintype, subtype=subtype, filename=a["filename"])
+        data = base64.b64decode(a["data"])
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=one_line(a["filename"]))
     return msg
 
 

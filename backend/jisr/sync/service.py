@@ -89,16 +89,21 @@ def encode_cursor(key: Key) -> str:
 
 def decode_cursor(cursor: str) -> Key:
     """An opaque cursor from a previous answer, or an ISO 8601 instant to start from."""
+    # Every way a crafted cursor can fail is a 422: a year out of range (OverflowError, OSError on
+    # some platforms), a table that is no feed's, an instant with no UTC equivalent.
+    failures = (ValueError, OverflowError, OSError, binascii.Error, UnicodeDecodeError)
     try:
         at = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
-        return (at if at.tzinfo else at.replace(tzinfo=UTC), "", NIL)
-    except ValueError:
+        return ((at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC), "", NIL)
+    except failures:
         pass
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         micros, table, hex_id = raw.split(".")
+        if (table and table not in {f.table for f in FEEDS.values()}) or not micros.isdigit():
+            raise ValueError(table)
         return datetime.fromtimestamp(int(micros) / 1_000_000, UTC), table, uuid.UUID(hex_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+    except failures as exc:
         raise Invalid(
             "This cursor is not one Jisr gave out: pass next_cursor from a previous answer, or an ISO 8601 instant.",
             errors=[{"loc": ["query", "since"], "msg": "invalid cursor"}],
