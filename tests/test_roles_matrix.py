@@ -329,3 +329,36 @@ def test_role_matrix(api: Api, world: World, op_id: str) -> None:
                 if (msg := verdict(D, role, r.status_code)) is not None:
                     problems.append(f"{role} on its own record: {msg}: {r.text[:200]}")
     assert not problems, f"{op.method} {op.path} ({op_id}):\n" + "\n".join(problems)
+
+
+# A need's status, by who moves it (issue 21 item 4): members move their own needs between the statuses
+# they own (draft, open, closed = withdrawn); in_discussion and matched belong to coordinators, and a need in
+# one of them is moved on by coordinators only. Rows: (from, to) → (admin, coordinator, member on its own need).
+NEED_STATUSES = ("draft", "open", "in_discussion", "matched", "closed")
+MEMBER_NEED_STATUSES = {"draft", "open", "closed"}
+NEED_STATUS_MOVES: dict[tuple[str, str], tuple[str, str, str]] = {
+    (a, b): (A, A, A if {a, b} <= MEMBER_NEED_STATUSES else D) for a in NEED_STATUSES for b in NEED_STATUSES if a != b
+}
+
+
+def test_need_status_moves_by_role(api: Api) -> None:
+    own = api.own_collectivity()
+    problems = []
+    for (start, to), row in NEED_STATUS_MOVES.items():
+        for role, expected in zip(("admin", "coordinator", "member"), row, strict=True):
+            need = api.need(own["id"], status=start)
+            r = api.patch(f"/api/v1/needs/{need['id']}", role=role, json={"status": to})
+            if (msg := verdict(expected, role, r.status_code)) is not None:
+                problems.append(f"{role} {start} → {to}: {msg}: {r.text[:200]}")
+            elif expected == D:
+                if r.json().get("code") != "need_status_staff":
+                    problems.append(f"{role} {start} → {to}: no code need_status_staff")
+                if api.get(f"/api/v1/needs/{need['id']}").json()["status"] != start:
+                    problems.append(f"{role} {start} → {to}: the status changed anyway")
+    for status in NEED_STATUSES:  # creating a need with a status
+        body = {"collectivity_id": own["id"], "title": "T", "status": status}
+        r = api.post("/api/v1/needs", role="member", json=body)
+        want = A if status in MEMBER_NEED_STATUSES else D
+        if (msg := verdict(want, "member", r.status_code)) is not None:
+            problems.append(f"member creates a {status} need: {msg}")
+    assert not problems, "\n".join(problems)

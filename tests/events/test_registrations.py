@@ -215,3 +215,25 @@ def test_participants_csv_for_french_excel_neutralises_formulas(api: Api, make_e
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
     arabic = api.get(f"/api/v1/events/{event['id']}/participants.csv", params={"lang": "ar"})
     assert arabic.content.decode("utf-8-sig").startswith("السلطة المحلية;")
+
+
+def test_a_finished_or_past_event_says_why_once_with_a_code(api: Api, make_event: EventFactory) -> None:
+    """Issue 21 item 5: the problem names why (code + params) so the web app shows one sentence in the
+    reader's language, not the generic "identical item" of a 409 plus the API's English."""
+    tyr = api.collectivity(name="Tyr")
+    done = register(api, make_event(status="done"), tyr)
+    assert done.status_code == 409
+    assert (done.json()["code"], done.json()["params"]) == ("event_done", {"status": "done"})
+    cancelled = register(api, make_event(status="cancelled"), tyr)
+    assert cancelled.json()["code"] == "event_cancelled"
+    # Still "open" but over: no registration either.
+    past = make_event(starts_at="2021-09-20T09:00:00", ends_at="2021-09-24T18:00:00")
+    over = register(api, past, tyr)
+    assert over.status_code == 409 and over.json()["code"] == "event_over", over.text
+    assert api.get(f"/api/v1/events/{past['id']}/registrations").json()["total"] == 0
+    event = make_event(capacity=1)
+    assert register(api, event, tyr).status_code == 201
+    again = register(api, event, tyr)
+    assert again.json()["code"] == "already_registered" and again.json()["params"]["collectivity"] == "Tyr"
+    full = register(api, event, api.collectivity(name="Jbeil"))
+    assert (full.json()["code"], full.json()["params"]) == ("event_full", {"capacity": 1})

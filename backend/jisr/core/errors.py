@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -27,6 +27,12 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[ProblemItem] | None = None
+    code: str | None = Field(
+        default=None,
+        description="A stable name for this kind of problem (`event_closed`, `relaunch_no_open_need`…): "
+        "clients translate it, with `params`, into a sentence in the reader's language.",
+    )
+    params: dict[str, Any] | None = Field(default=None, description="Values the sentence of `code` names.")
 
 
 class AppError(Exception):
@@ -39,11 +45,15 @@ class AppError(Exception):
         *,
         errors: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        code: str | None = None,
+        params: dict[str, Any] | None = None,
     ):
         super().__init__(detail or self.title)
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.code = code
+        self.params = params
 
 
 class Unauthorized(AppError):
@@ -102,6 +112,8 @@ def problem_response(
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -111,6 +123,9 @@ def problem_response(
     }
     if errors is not None:
         body["errors"] = errors
+    if code is not None:
+        body["code"] = code
+        body["params"] = params or {}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -135,7 +150,15 @@ def _allowed_methods(request: Request) -> list[str]:
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, title=exc.title, errors=exc.errors, headers=exc.headers)
+        return problem_response(
+            exc.status,
+            exc.detail,
+            title=exc.title,
+            errors=exc.errors,
+            headers=exc.headers,
+            code=exc.code,
+            params=exc.params,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -234,7 +234,13 @@ def public(session: Session, rows: list[Event]) -> list[EventPublic]:
 
 def _check_registrable(event: Event) -> None:
     if event.status not in REGISTRABLE:
-        raise Conflict(f"This event is {event.status}: it takes no registrations.")
+        raise Conflict(
+            f"This event is {event.status}: it takes no registrations.",
+            code=f"event_{event.status}",  # event_done, event_closed, event_cancelled
+            params={"status": str(event.status)},
+        )
+    if event.ends_at <= utcnow():
+        raise Conflict("This event is over: it takes no registrations.", code="event_over", params={})
 
 
 def _check_audience(event: Event, collectivity: Collectivity) -> None:
@@ -260,7 +266,11 @@ def _check_contact(session: Session, contact_id: uuid.UUID | None, collectivity_
 def _take_seat(session: Session, event: Event) -> None:
     """Under the event's lock: 409 when no seat is left."""
     if event.capacity is not None and seats_taken(session, event.id) >= event.capacity:
-        raise Conflict(f"This event is full: all {event.capacity} seats are taken.")
+        raise Conflict(
+            f"This event is full: all {event.capacity} seats are taken.",
+            code="event_full",
+            params={"capacity": event.capacity},
+        )
 
 
 def register(
@@ -285,7 +295,9 @@ def register(
     if existing is not None and existing.status != RegistrationStatus.cancelled:
         raise Conflict(
             f"{collectivity.name} is already registered for this event (registration {existing.id}); "
-            "a collectivity holds one seat."
+            "a collectivity holds one seat.",
+            code="already_registered",
+            params={"collectivity": collectivity.name, "registration_id": str(existing.id)},
         )
     _take_seat(session, event)
     if existing is None:

@@ -83,7 +83,8 @@ def list_needs(_: Authenticated, session: SessionDep, criteria: NeedCriteria, pa
     responses=responses(401, 403, 404, 409, 422),
 )
 def create_need(principal: Editor, session: SessionDep, data: NeedCreate, response: Response) -> NeedPublic:
-    """Members create needs for their own collectivity only."""
+    """Members create needs for their own collectivity only, as `draft`, `open` or `closed`
+    (`in_discussion` and `matched` are set by coordinators: 403, code `need_status_staff`)."""
     obj = service.create(session, data=data, actor=principal)
     session.commit()
     created(response, obj, "needs")
@@ -118,6 +119,9 @@ def update_need(
     response: Response,
     if_match: IfMatch = None,
 ) -> NeedPublic:
+    """Members change their own collectivity's needs. Statuses: members move a need between `draft`,
+    `open` and `closed` (withdrawn); `in_discussion` and `matched` belong to coordinators, and a need in
+    one of them changes status only through a coordinator (403, code `need_status_staff`)."""
     obj = service.get(session, need_id)
     service.update(
         session,

@@ -14,6 +14,7 @@ from jisr.core.crud import get_or_404, save_changes
 from jisr.core.pagination import ListParams, page_of, paginate, search_clause
 from jisr.core.text import search_blob
 from jisr.needs.models import Need, NeedCreate, NeedPublic
+from jisr.needs.permissions import ensure_may_set_status
 from jisr.tags import service as tags
 from jisr.tags.models import Relation
 from jisr.webhooks import service as webhooks
@@ -37,6 +38,7 @@ def _search_text(n: Need) -> str:
 def create(session: Session, *, data: NeedCreate, actor: Principal) -> Need:
     collectivities.get(session, data.collectivity_id)
     ensure_own_collectivity(actor, data.collectivity_id)
+    ensure_may_set_status(actor, current=None, to=data.status)
     values = data.model_dump()
     links = {k: values.pop(k) for k in (*TAG_FIELDS, "external_refs")}
     obj = Need(**values)
@@ -57,6 +59,8 @@ def update(session: Session, obj: Need, *, changes: dict[str, Any], actor: Princ
     if "collectivity_id" in changes:
         collectivities.get(session, changes["collectivity_id"])
         ensure_own_collectivity(actor, changes["collectivity_id"])
+    if changes.get("status") is not None:
+        ensure_may_set_status(actor, current=obj.status, to=changes["status"])
     tags.store_links(session, RESOURCE, obj.id, changes, TAG_FIELDS)
     save_changes(session, obj, changes, if_match=if_match)
     obj.search_text = _search_text(obj)

@@ -1,6 +1,10 @@
 import type { components } from "./schema";
 
-export type Problem = components["schemas"]["Problem"];
+/** The API's problem+json; `code` and `params` are only present on problems the API names. */
+export type Problem = Omit<components["schemas"]["Problem"], "code" | "params"> & {
+  code?: string | null;
+  params?: Record<string, unknown> | null;
+};
 
 /** An API answer that was not a success, or a network failure (status 0). */
 export class ApiError extends Error {

@@ -290,7 +290,8 @@ export interface paths {
         put?: never;
         /**
          * Create a need
-         * @description Members create needs for their own collectivity only.
+         * @description Members create needs for their own collectivity only, as `draft`, `open` or `closed`
+         *     (`in_discussion` and `matched` are set by coordinators: 403, code `need_status_staff`).
          */
         post: operations["needs-create"];
         delete?: never;
@@ -314,7 +315,12 @@ export interface paths {
         delete: operations["needs-delete"];
         options?: never;
         head?: never;
-        /** Change a need */
+        /**
+         * Change a need
+         * @description Members change their own collectivity's needs. Statuses: members move a need between `draft`,
+         *     `open` and `closed` (withdrawn); `in_discussion` and `matched` belong to coordinators, and a need in
+         *     one of them changes status only through a coordinator (403, code `need_status_staff`).
+         */
         patch: operations["needs-update"];
         trace?: never;
     };
@@ -4791,6 +4797,20 @@ export interface components {
              * @default null
              */
             errors: components["schemas"]["ProblemItem"][] | null;
+            /**
+             * Code
+             * @description A stable name for this kind of problem (`event_closed`, `relaunch_no_open_need`…): clients translate it, with `params`, into a sentence in the reader's language.
+             * @default null
+             */
+            code: string | null;
+            /**
+             * Params
+             * @description Values the sentence of `code` names.
+             * @default null
+             */
+            params: {
+                [key: string]: unknown;
+            } | null;
         };
     };
     responses: never;

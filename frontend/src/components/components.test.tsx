@@ -78,6 +78,18 @@ describe("ErrorBox", () => {
     );
     expect(screen.getByRole("alert").textContent).toContain("أعد تحميل الصفحة");
   });
+  it("says a named problem in one sentence of the person's language, not the status's plus the API's English", () => {
+    const problem = { type: "about:blank", title: "Conflict", status: 409, detail: "This event is done: it takes no registrations.", errors: null };
+    render(
+      <I18nProvider initial="ar">
+        <ErrorBox error={new ApiError(409, { ...problem, code: "event_done", params: { status: "done" } })} />
+      </I18nProvider>,
+    );
+    const text = screen.getByRole("alert").textContent ?? "";
+    expect(text).toContain("انتهى هذا الحدث");
+    expect(text).not.toContain("This event is done");
+    expect(text).not.toContain("يوجد عنصر مطابق");
+  });
   it("shows a network failure with a retry button", () => {
     render(
       <I18nProvider initial="fr">

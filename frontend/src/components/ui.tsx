@@ -1,6 +1,12 @@
 import { useId, type ReactNode } from "react";
 import { ApiError, nextStepKey } from "../api/problem";
-import { useI18n, type MessageKey } from "../i18n";
+import { isMessageKey, useI18n, type MessageKey, type Vars } from "../i18n";
+
+function problemVars(params: Record<string, unknown> | null | undefined): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(params ?? {})) if (typeof v === "string" || typeof v === "number") out[k] = v;
+  return out;
+}
 
 /** An API error as the person's next step; technical detail underneath, small. */
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
@@ -9,11 +15,16 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const status = error instanceof ApiError ? error.status : 0;
   const key = nextStepKey(status) as MessageKey;
   const minutes = error instanceof ApiError && error.retryAfter ? Math.ceil(error.retryAfter / 60) : 15;
-  const detail = error instanceof ApiError ? error.problem?.detail : error instanceof Error ? error.message : null;
-  const fields = error instanceof ApiError ? error.problem?.errors ?? [] : [];
+  const problem = error instanceof ApiError ? error.problem : null;
+  // A problem the API names with a code has its own sentence in the reader's language: it replaces both
+  // the generic sentence of the status and the API's English detail.
+  const codeKey = problem?.code ? `problem.${problem.code}` : "";
+  const coded = isMessageKey(codeKey) ? t(codeKey, problemVars(problem?.params)) : null;
+  const detail = coded ? null : problem ? problem.detail : error instanceof Error ? error.message : null;
+  const fields = problem?.errors ?? [];
   return (
     <div className="alert alert-error" role="alert">
-      <p className="alert-title">{t(key, { minutes })}</p>
+      <p className="alert-title">{coded ?? t(key, { minutes })}</p>
       {detail && <p className="alert-detail">{detail}</p>}
       {fields.length > 0 && (
         <ul className="alert-detail">

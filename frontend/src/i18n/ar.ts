@@ -51,6 +51,16 @@ export const ar: Record<MessageKey, string> = {
   "error.generic": "لم يكتمل الطلب. أعد المحاولة؛ وإذا استمرت المشكلة، أبلغ الفريق التقني.",
   "error.crash": "تعذّر عرض هذه الشاشة. أعد تحميل الصفحة؛ وإذا استمرت المشكلة، أبلغ الفريق التقني.",
 
+  // Problems the API names with a code (issue 21: one sentence in the reader's language)
+  "problem.event_done": "انتهى هذا الحدث: لم يعد يقبل التسجيل.",
+  "problem.event_closed": "التسجيل في هذا الحدث مغلق.",
+  "problem.event_cancelled": "أُلغي هذا الحدث: لم يعد يقبل التسجيل.",
+  "problem.event_over": "هذا الحدث قد مضى: لم يعد يقبل التسجيل.",
+  "problem.event_full": "هذا الحدث مكتمل: كل مقاعده الـ{capacity} محجوزة.",
+  "problem.already_registered": "{collectivity} مسجّلة مسبقاً في هذا الحدث (مقعد واحد لكل سلطة محلية).",
+  "problem.need_status_staff": "وحده المنسّق يستطيع إعطاء الحاجة هذه الحالة: يمكنك جعلها مسودة أو مفتوحة أو مغلقة.",
+  "needs.memberStatusHint": "يمكنك جعل الحاجة مسودة أو مفتوحة أو مغلقة؛ أما «قيد النقاش» و«تمت المطابقة» فيحددهما المنسّقون.",
+
   "notFound.title": "الصفحة غير موجودة",
   "notFound.text": "هذا العنوان لا يطابق أي صفحة في جسر.",
 

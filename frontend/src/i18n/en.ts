@@ -51,6 +51,16 @@ export const en: Record<MessageKey, string> = {
   "error.generic": "The request did not go through. Try again; if it persists, tell the technical team.",
   "error.crash": "This screen could not be shown. Reload the page; if it persists, tell the technical team.",
 
+  // Problems the API names with a code (issue 21: one sentence in the reader's language)
+  "problem.event_done": "This event is over: it takes no more registrations.",
+  "problem.event_closed": "Registrations for this event are closed.",
+  "problem.event_cancelled": "This event is cancelled: it takes no more registrations.",
+  "problem.event_over": "This event is in the past: it takes no more registrations.",
+  "problem.event_full": "This event is full: all {capacity} seats are taken.",
+  "problem.already_registered": "{collectivity} is already registered for this event (one seat per collectivity).",
+  "problem.need_status_staff": "Only a coordinator can give a need this status: you can set it to draft, open or closed.",
+  "needs.memberStatusHint": "You can set the need to draft, open or closed; “in discussion” and “matched” are set by coordinators.",
+
   "notFound.title": "Page not found",
   "notFound.text": "This address does not match any page of Jisr.",
 

@@ -50,6 +50,16 @@ export const fr = {
   "error.generic": "La demande n’a pas abouti. Réessayez ; si cela continue, prévenez l’équipe technique.",
   "error.crash": "Cet écran n’a pas pu s’afficher. Rechargez la page ; si cela continue, prévenez l’équipe technique.",
 
+  // Problems the API names with a code (issue 21: one sentence in the reader's language)
+  "problem.event_done": "Cet événement est terminé : il ne prend plus d’inscriptions.",
+  "problem.event_closed": "Les inscriptions à cet événement sont closes.",
+  "problem.event_cancelled": "Cet événement est annulé : il ne prend plus d’inscriptions.",
+  "problem.event_over": "Cet événement est passé : il ne prend plus d’inscriptions.",
+  "problem.event_full": "Cet événement est complet : ses {capacity} places sont prises.",
+  "problem.already_registered": "{collectivity} est déjà inscrite à cet événement (une place par collectivité).",
+  "problem.need_status_staff": "Seul un coordinateur peut donner ce statut à un besoin : vous pouvez le mettre en brouillon, l’ouvrir ou le clore.",
+  "needs.memberStatusHint": "Vous pouvez mettre le besoin en brouillon, l’ouvrir ou le clore ; « En discussion » et « Mis en relation » sont donnés par les coordinateurs.",
+
   "notFound.title": "Page introuvable",
   "notFound.text": "Cette adresse ne correspond à aucune page de Jisr.",
 

@@ -36,6 +36,11 @@ export function translate(lang: Lang, key: MessageKey, vars?: Vars): string {
   return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
+/** Whether ``key`` names a message (for keys built from data, such as a problem's `code`). */
+export function isMessageKey(key: string): key is MessageKey {
+  return key in DICTS.fr;
+}
+
 export function dirOf(lang: Lang): "rtl" | "ltr" {
   return lang === "ar" ? "rtl" : "ltr";
 }

@@ -6,7 +6,7 @@ import { isStaff, useAuth } from "../auth";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
 import { useAsync, useCollectivities } from "../hooks";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
 import { EVENT_STATUSES } from "./Events";
 import { useTitle } from "./common";
@@ -190,7 +190,8 @@ export default function EventPage({ params }: { params: Record<string, string> }
 
           <section className="card" aria-labelledby="ev-regs">
             <h2 id="ev-regs">{t("events.registrations")}</h2>
-            {staff && <Register eventId={id} onDone={() => { regs.reload(); ev.reload(); }} />}
+            {staff && !closedKey(e) && <Register eventId={id} onDone={() => { regs.reload(); ev.reload(); }} />}
+            {staff && closedKey(e) && <p className="alert alert-info" role="status">{t(closedKey(e) as MessageKey)}</p>}
             <Async state={regs} isEmpty={(d) => d.items.length === 0} empty={t("events.noRegistrations")}>
               {(page) => (
                 <div className="table-wrap">
@@ -261,6 +262,12 @@ export default function EventPage({ params }: { params: Record<string, string> }
       )}
     </Async>
   );
+}
+
+/** Why an event takes no registrations (the same sentence as the API's problem code), or null. */
+function closedKey(e: { status?: string | null; ends_at: string }): string | null {
+  if (e.status && e.status !== "planned" && e.status !== "open") return `problem.event_${e.status}`;
+  return new Date(e.ends_at).getTime() <= Date.now() ? "problem.event_over" : null;
 }
 
 function Register({ eventId, onDone }: { eventId: string; onDone: () => void }) {

@@ -9,6 +9,9 @@ import { ErrorBox, Field, Loading, PageHeader } from "../components/ui";
 import { useI18n } from "../i18n";
 import { Link, navigate, useLocation } from "../router";
 import { DIRECTIONS, NEED_STATUSES, PRIORITIES, SOURCES } from "./Needs";
+
+/** The statuses a member sets on its own needs (the API's needs/permissions.py). */
+const MEMBER_STATUSES: readonly string[] = ["draft", "open", "closed"];
 import { useTitle } from "./common";
 
 type NeedCreate = components["schemas"]["NeedCreate"];
@@ -101,6 +104,8 @@ export default function NeedForm({ params }: { params: Record<string, string> })
 
   const serverErrors = error instanceof ApiError ? error.fieldErrors() : {};
   const errs = { ...serverErrors, ...clientErrors };
+  // Members set draft, open or closed; in_discussion and matched belong to coordinators (API: 403).
+  const member = me?.role === "member";
   const readOnly = !canEdit(me) || (me?.role === "member" && loaded !== null && loaded.collectivity_id !== me.collectivity_id);
 
   const submit = async (e: FormEvent) => {
@@ -213,10 +218,15 @@ export default function NeedForm({ params }: { params: Record<string, string> })
                 </select>
               )}
             </Field>
-            <Field label={t("field.status")}>
+            <Field label={t("field.status")} hint={member ? t("needs.memberStatusHint") : undefined}>
               {(p) => (
-                <select {...p} value={form.status} onChange={(e) => patch("status", e.target.value as FormState["status"])}>
-                  {NEED_STATUSES.map((d) => (
+                <select
+                  {...p}
+                  value={form.status}
+                  disabled={member && loaded !== null && !MEMBER_STATUSES.includes(loaded.status)}
+                  onChange={(e) => patch("status", e.target.value as FormState["status"])}
+                >
+                  {NEED_STATUSES.filter((d) => !member || MEMBER_STATUSES.includes(d) || d === form.status).map((d) => (
                     <option key={d} value={d}>
                       {tv("needStatus", d)}
                     </option>
