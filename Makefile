@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://root@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-pg e2e lint format openapi frontend chromium bench clean
+.PHONY: install run test test-pg e2e lint format openapi frontend chromium bench dist check-dist clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -52,8 +52,16 @@ format: install
 openapi: install  ## write openapi/openapi.json from the app
 	$(BIN)/jisr openapi
 
+dist: install frontend  ## dist/jisr-<version>-py3-none-any.whl: the package with its migrations and the built web app
+	rm -rf build backend/jisr/static dist/jisr-*.whl
+	cp -r frontend/dist backend/jisr/static
+	$(BIN)/pip wheel -q --no-deps -w dist . ; status=$$?; rm -rf build backend/jisr/static; exit $$status
+
+check-dist: dist  ## install the wheel in a fresh virtual environment outside the repository and start it
+	$(BIN)/python .ci/check_wheel.py dist/jisr-*.whl
+
 bench: install
 	$(BIN)/python benchmarks/api_read.py
 
 clean:
-	rm -rf $(VENV) var frontend/node_modules frontend/dist
+	rm -rf $(VENV) var frontend/node_modules frontend/dist build dist

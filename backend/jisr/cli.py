@@ -17,11 +17,15 @@ users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
 ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"  # shipped in the package (the wheel too)
 
 
 def alembic_config() -> Config:
-
-    return Config(str(ROOT / "alembic.ini"))
+    """The migrations installed with the package; no alembic.ini needed (the repository's one, for
+    developers running `alembic`, names the same scripts)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 @app.command()

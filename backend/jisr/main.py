@@ -78,7 +78,7 @@ class SpaStaticFiles(StaticFiles):
     index.html, so reloading any screen works; paths of the API and of operations stay 404
     (problem+json), and so do missing files with an extension (a stale /assets/x.js)."""
 
-    RESERVED = frozenset({"api", "openapi.json", "docs", "healthz", "readyz"})
+    RESERVED = frozenset({"api", "openapi.json", "docs", "redoc", "healthz", "readyz"})
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         first = path.strip("/").split("/", 1)[0]

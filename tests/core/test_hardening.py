@@ -134,21 +134,37 @@ def test_the_web_app_gets_a_policy_it_works_under(make_client: AppFactory, tmp_p
     assert again.headers["x-content-type-options"] == "nosniff"
 
 
-def test_docs_work_under_their_own_policy(api: Api) -> None:
-    r = api.client.get("/docs")
+def same_origin_assets(html: str) -> list[str]:
+    refs = re.findall(r"""<(?:script|link)\b[^>]*?(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert refs, "the page names no script nor style sheet"
+    for ref in refs:
+        assert ref.startswith("/") and not ref.startswith("//"), f"{ref} is not of this origin"
+    return refs
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_docs_are_served_from_this_origin_under_their_own_policy(api: Api, page: str) -> None:
+    r = api.client.get(page)
     assert r.status_code == 200
     assert_hardened(r, csp="docs")
     policy = directives(r.headers["content-security-policy"])
-    [inline] = [m[1] for m in re.finditer(r"<script>(.*?)</script>", r.text, re.DOTALL)]
-    assert "/openapi.json" in inline
-    assert policy["script-src"] == ["https://cdn.jsdelivr.net", sha256(inline)]
-    assert policy["style-src"] == ["https://cdn.jsdelivr.net"]
+    inline = [m[1] for m in re.finditer(r"<script>(.*?)</script>", r.text, re.DOTALL)]  # Swagger UI's start
+    assert "/openapi.json" in r.text
+    assert policy["script-src"] == ["'self'", *map(sha256, inline)]
     assert policy["connect-src"] == ["'self'"] and policy["default-src"] == ["'none'"]
-    for src in re.findall(r'src="([^"]+)"|href="([^"]+\.css)"', r.text):
-        url = src[0] or src[1]
-        assert url.startswith("https://cdn.jsdelivr.net/"), url
+    assert "http" not in r.headers["content-security-policy"]  # no other origin at all
+    for ref in same_origin_assets(r.text):  # Swagger UI's / Redoc's files, installed with the package
+        asset = api.client.get(ref)
+        assert asset.status_code == 200, ref
+        assert len(asset.content) > 1000, ref
+    assert page not in api.client.get("/openapi.json").json()["paths"]
+
+
+def test_docs_page_details(api: Api) -> None:
     assert api.client.get("/docs/oauth2-redirect").status_code == 200
-    assert "/docs" not in api.client.get("/openapi.json").json()["paths"]
+    assert api.client.get("/docs/assets/nothing.js").status_code == 404
+    assert api.client.get("/docs/assets/..%2Fcore.py").status_code == 404
+    assert directives(api.client.get("/docs").headers["content-security-policy"])["style-src"] == ["'self'"]
 
 
 def test_hsts_only_when_configured(make_client: AppFactory) -> None:

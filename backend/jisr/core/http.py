@@ -9,8 +9,9 @@ Content-Security-Policy, by kind of answer:
 - the web app (any ``text/html`` answer but /docs): scripts only from this origin plus the hashes
   of the inline scripts of the built ``index.html`` (computed at start-up), styles from this origin
   (React sets ``style=`` through the CSSOM, which CSP allows), fetches to this origin only;
-- /docs: Swagger UI from its CDN (``DOCS_CDN``; FastAPI's default) and the hash of the page's own
-  inline script, set by the docs route itself;
+- /docs and /redoc: Swagger UI and Redoc from files installed with the package (``DOCS_ASSETS``, served
+  under /docs/assets: no CDN, so they work offline) and the hash of the page's own inline script, set by
+  the docs routes themselves; Redoc also needs inline styles (styled-components) and a blob: worker;
 - everything else (JSON, files): ``default-src 'none'`` — nothing in an API answer may run.
 """
 
@@ -24,13 +25,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import FileResponse, HTMLResponse
 
 from jisr.core.logging import redact
 
@@ -41,8 +42,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-DOCS_CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
-DOCS_FAVICON = "https://fastapi.tiangolo.com/img/favicon.png"
+DOCS_ASSETS_PATH = "/docs/assets"
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 )
@@ -96,14 +96,24 @@ def spa_policy(script_hashes: list[str]) -> str:
     )
 
 
-def docs_policy(script_hashes: list[str]) -> str:
-    cdn = "{0.scheme}://{0.netloc}".format(urlsplit(DOCS_CDN))
-    icon = "{0.scheme}://{0.netloc}".format(urlsplit(DOCS_FAVICON))
-    scripts = " ".join([cdn, *script_hashes])
+def docs_policy(script_hashes: list[str], *, redoc: bool = False) -> str:
+    scripts = " ".join(["'self'", *script_hashes])
+    # Redoc styles itself with <style> elements it writes (styled-components) and searches in a blob: worker.
+    styles = "'self' 'unsafe-inline'" if redoc else "'self'"
+    worker = "; worker-src blob:" if redoc else ""
     return (
-        f"default-src 'none'; script-src {scripts}; style-src {cdn}; img-src 'self' data: {icon}; "
-        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'none'; script-src {scripts}; style-src {styles}; img-src 'self' data:; font-src 'self'; "
+        f"connect-src 'self'{worker}; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
+
+
+def docs_assets() -> dict[str, Path]:
+    """Swagger UI's and Redoc's files, from the pinned ``fastapi-offline`` package (it ships them)."""
+    from importlib.resources import files
+
+    folder = Path(str(files("fastapi_offline") / "static"))
+    names = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")
+    return {name: folder / name for name in names if (folder / name).is_file()}
 
 
 def spa_policy_for(static_dir: Path | None) -> str:
@@ -114,16 +124,18 @@ def spa_policy_for(static_dir: Path | None) -> str:
     return spa_policy(inline_script_hashes(html))
 
 
-def _html_with_policy(response: HTMLResponse) -> HTMLResponse:
+def _html_with_policy(response: HTMLResponse, *, redoc: bool = False) -> HTMLResponse:
     html = bytes(response.body).decode()
-    response.headers["Content-Security-Policy"] = docs_policy(inline_script_hashes(html))
+    response.headers["Content-Security-Policy"] = docs_policy(inline_script_hashes(html), redoc=redoc)
     return response
 
 
-def install_docs(app: FastAPI, path: str = "/docs") -> None:
-    """/docs (Swagger UI, from its CDN) with a policy that names the CDN and the hash of the page's
-    own inline script. Replaces FastAPI's docs route (create the app with ``docs_url=None``)."""
+def install_docs(app: FastAPI, path: str = "/docs", redoc_path: str = "/redoc") -> None:
+    """/docs (Swagger UI) and /redoc (Redoc) from files installed with the package, each page with a
+    policy naming this origin and the hash of its own inline script. Replaces FastAPI's docs routes
+    (create the app with ``docs_url=None, redoc_url=None``)."""
     redirect = f"{path}/oauth2-redirect"
+    assets = docs_assets()
 
     @app.get(path, include_in_schema=False)
     def docs(request: Request) -> HTMLResponse:
@@ -132,16 +144,39 @@ def install_docs(app: FastAPI, path: str = "/docs") -> None:
             get_swagger_ui_html(
                 openapi_url=root + (app.openapi_url or "/openapi.json"),
                 title=f"{app.title} - Swagger UI",
-                swagger_js_url=f"{DOCS_CDN}/swagger-ui-bundle.js",
-                swagger_css_url=f"{DOCS_CDN}/swagger-ui.css",
-                swagger_favicon_url=DOCS_FAVICON,
+                swagger_js_url=f"{root}{DOCS_ASSETS_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{DOCS_ASSETS_PATH}/swagger-ui.css",
+                swagger_favicon_url=f"{root}{DOCS_ASSETS_PATH}/favicon.png",
                 oauth2_redirect_url=root + redirect,
+                # no badge fetched from the public validator (another origin)
+                swagger_ui_parameters={"validatorUrl": None},
             )
         )
 
     @app.get(redirect, include_in_schema=False)
     def docs_redirect() -> HTMLResponse:
         return _html_with_policy(get_swagger_ui_oauth2_redirect_html())
+
+    @app.get(redoc_path, include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        return _html_with_policy(
+            get_redoc_html(
+                openapi_url=root + (app.openapi_url or "/openapi.json"),
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{root}{DOCS_ASSETS_PATH}/redoc.standalone.js",
+                redoc_favicon_url=f"{root}{DOCS_ASSETS_PATH}/favicon.png",
+                with_google_fonts=False,
+            ),
+            redoc=True,
+        )
+
+    @app.get(DOCS_ASSETS_PATH + "/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> FileResponse:
+        file = assets.get(name)
+        if file is None:
+            raise StarletteHTTPException(status_code=404)
+        return FileResponse(file, headers={"Cache-Control": "public, max-age=86400"})
 
 
 # --- the middleware --------------------------------------------------------------------------
