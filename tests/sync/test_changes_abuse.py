@@ -6,6 +6,10 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlmodel import select
+
+from jisr.core.config import get_settings
+from jisr.matching.models import MatchProposal, MatchTransition
 
 
 def _b64(raw: bytes) -> str:
@@ -47,3 +51,79 @@ def test_cursors_handed_out_still_work(api: Any) -> None:
     r = api.get("/api/v1/changes", params={"since": first["next_cursor"]})
     assert r.status_code == 200, r.text
     assert api.get("/api/v1/changes", params={"since": "2026-01-01T00:00:00Z"}).status_code == 200
+
+
+READ = {  # feed type -> its read endpoints
+    "collectivities": "collectivities",
+    "needs": "needs",
+    "partnerships": "partnerships",
+    "contacts": "contacts",
+    "tags": "tags",
+    "events": "events",
+    "matches": "matches",
+}
+ROLES = ("admin", "coordinator", "member", "viewer")
+
+
+def _feed(api: Any, role: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    since: str | None = None
+    while True:
+        r = api.get("/api/v1/changes", role, params={"limit": 500, **({"since": since} if since else {})})
+        assert r.status_code == 200, r.text
+        items += r.json()["items"]
+        since = r.json()["next_cursor"]
+        if not r.json()["has_more"]:
+            return items
+
+
+@pytest.fixture
+def world(api: Any, monkeypatch: Any, session: Any) -> dict[str, Any]:
+    monkeypatch.setattr(get_settings(), "changes_settle_seconds", 0)
+    water = api.tag_id("eau-assainissement")
+    saida = api.own_collectivity()
+    tyr = api.collectivity(name="Tyr", code="LB-TYR", governorate="LB-JA")
+    lyon = api.collectivity(country="FR", name="Lyon", population=500000, capacity="high", expertise_tag_ids=[water])
+    api.collectivity(country="FR", name="Brest", population=140000, capacity="medium", expertise_tag_ids=[water])
+    for lb in (saida, tyr):
+        api.need(lb["id"], title="Eau potable", tag_ids=[water])
+        api.contact(lb["id"], email=f"x@{lb['id']}.example")
+    api.partnership(lyon["id"], tyr["id"], status="dormant", started_year=2012)
+    body = {"kind": "webinar", "title": "t", "starts_at": "2030-06-10T10:00:00", "ends_at": "2030-06-10T12:00:00"}
+    assert api.post("/api/v1/events", json=body).status_code == 201
+    r = api.post("/api/v1/matches/runs", "coordinator", json={"top_k": 2})
+    assert r.status_code == 201, r.text
+    matches = api.get("/api/v1/matches", params={"limit": 500}).json()["items"]
+    assert {m["lebanese_collectivity_id"] for m in matches} == {saida["id"], tyr["id"]}
+    # A deleted proposal about Tyr: its tombstone says nothing of whom it concerned.
+    gone = next(m for m in matches if m["lebanese_collectivity_id"] == tyr["id"])
+    for t in session.exec(select(MatchTransition).where(MatchTransition.proposal_id == uuid.UUID(gone["id"]))):
+        session.delete(t)
+    session.delete(session.get(MatchProposal, uuid.UUID(gone["id"])))
+    session.commit()
+    return {"saida": saida, "tyr": tyr, "gone": gone["id"]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_feed_type_shows_a_role_what_its_read_endpoint_shows(api: Any, world: dict[str, Any], role: str) -> None:
+    """Defect 3: a member read every proposal of every collectivity through the feed."""
+    feed = _feed(api, role)
+    for type_, path in READ.items():
+        live = {i["id"]: i["data"] for i in feed if i["type"] == type_ and i["op"] != "deleted"}
+        listed = api.get(f"/api/v1/{path}", role, params={"limit": 500})
+        if listed.status_code == 403:
+            assert not live, (role, type_)  # the endpoint refuses this role: so does the feed
+            assert not [i for i in feed if i["type"] == type_], (role, type_)
+            continue
+        assert listed.status_code == 200, (role, type_, listed.text)
+        assert set(live) == {i["id"] for i in listed.json()["items"]}, (role, type_)
+        for id_, data in live.items():
+            one = api.get(f"/api/v1/{path}/{id_}", role)
+            assert one.status_code == 200, (role, type_, one.text)
+            assert data == one.json(), (role, type_)
+    deleted = {i["id"] for i in feed if i["type"] == "matches" and i["op"] == "deleted"}
+    assert deleted == (set() if role == "member" else {world["gone"]})
+    if role == "member":
+        own = world["saida"]["id"]
+        assert all(i["data"]["lebanese_collectivity_id"] == own for i in feed if i["type"] == "matches")
+        assert any(i["type"] == "matches" for i in feed)

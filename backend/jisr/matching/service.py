@@ -742,6 +742,22 @@ def ensure_visible(actor: Principal, obj: MatchProposal) -> None:
         raise Forbidden("Members see only the proposals about their own collectivity.")
 
 
+def about(collectivity_id: uuid.UUID) -> Any:
+    """The proposals about one collectivity (its side, or among the French side's pool), as SQL."""
+    return or_(
+        col(MatchProposal.lebanese_collectivity_id) == collectivity_id,
+        col(MatchProposal.pair_key).contains(collectivity_id.hex, autoescape=True),
+    )
+
+
+def visible_to(actor: Principal) -> Any | None:
+    """What `ensure_visible` lets this actor read, as SQL (None: everything); the list and the
+    changes feed both use it."""
+    if actor.role == Role.member:
+        return about(actor.collectivity_id or uuid.UUID(int=0))
+    return None
+
+
 def list_(
     session: Session,
     *,
@@ -754,16 +770,11 @@ def list_(
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(getattr(MatchProposal, name) == value)
-    about = [collectivity_id] if collectivity_id is not None else []
-    if actor.role == Role.member:
-        about.append(actor.collectivity_id or uuid.UUID(int=0))
-    for c in about:
-        stmt = stmt.where(
-            or_(
-                col(MatchProposal.lebanese_collectivity_id) == c,
-                col(MatchProposal.pair_key).contains(c.hex, autoescape=True),
-            )
-        )
+    if collectivity_id is not None:
+        stmt = stmt.where(about(collectivity_id))
+    visible = visible_to(actor)
+    if visible is not None:
+        stmt = stmt.where(visible)
     return paginate(session, stmt, params, model=MatchProposal, sortable=SORTABLE, default="need_id,rank")
 
 

@@ -19,8 +19,12 @@ router = APIRouter(prefix="/api/v1/changes", tags=["changes"])
     summary="Changes since a cursor",
     description="""\
 Everything created, updated or deleted since `since`, oldest first, across collectivities, needs,
-partnerships, tags and (staff only) contacts. Each item has `type`, `id`, `op` (`created`,
-`updated`, `deleted`), `at` and, unless deleted, `data` (the resource as its `GET` returns it).
+partnerships, tags, events, match proposals and (staff only) contacts. Each item has `type`, `id`,
+`op` (`created`, `updated`, `deleted`), `at` and, unless deleted, `data` (the resource as its `GET`
+returns it).
+
+Each type shows you what its own read endpoint shows you: a member gets the proposals about their
+own collectivity only, and no deletions of proposals (whom a deleted proposal concerned is not kept).
 
 Start without `since` (a full load) or with an ISO 8601 instant; then call again with the
 `next_cursor` you got, as long as `has_more` is true, and later to stay in step. The cursor
@@ -40,4 +44,4 @@ def list_changes(
     ] = None,
 ) -> ChangePage:
     feeds = service.visible_feeds(principal, types)
-    return service.changes(session, feeds=feeds, since=since, limit=limit)
+    return service.changes(session, principal=principal, feeds=feeds, since=since, limit=limit)

@@ -39,6 +39,7 @@ from jisr.sync.models import Change, ChangePage, Tombstone
 from jisr.tags.models import ThematicTag, ThematicTagPublic
 
 Present = Callable[..., Sequence[BaseModel]]
+Scope = Callable[[Principal], Any]  # the rows a principal may read, as SQL; None: all of them
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Feed:
     present: Present
     staff_only: bool = False
     listed: Any = None  # a condition on the model: rows outside it are not in the feed (contacts without consent)
+    scope: Scope | None = None  # the read endpoint's visibility, per principal
 
     @property
     def table(self) -> str:
@@ -57,9 +59,21 @@ class Feed:
 FEEDS: dict[str, Feed] = {}
 
 
-def register(name: str, model: type[Entity], present: Present, *, staff_only: bool = False, listed: Any = None) -> None:
-    """Add a resource to the feed (its deletions are tombstoned already, as for every Entity)."""
-    FEEDS[name] = Feed(name, model, present, staff_only, listed)
+def register(
+    name: str,
+    model: type[Entity],
+    present: Present,
+    *,
+    staff_only: bool = False,
+    listed: Any = None,
+    scope: Scope | None = None,
+) -> None:
+    """Add a resource to the feed (its deletions are tombstoned already, as for every Entity).
+
+    A feed shows a principal exactly what the resource's read endpoint shows: ``staff_only`` when
+    that endpoint is for staff, ``scope`` when it shows each principal part of the rows (the same
+    function the endpoint uses)."""
+    FEEDS[name] = Feed(name, model, present, staff_only, listed, scope)
 
 
 def _plain(public: type[BaseModel]) -> Present:
@@ -72,7 +86,7 @@ register("partnerships", Partnership, partnerships.public)
 register("contacts", Contact, _plain(ContactPublic), staff_only=True, listed=col(Contact.consent_at).is_not(None))
 register("tags", ThematicTag, _plain(ThematicTagPublic))
 register("events", Event, events.public)
-register("matches", MatchProposal, matching.public)
+register("matches", MatchProposal, matching.public, scope=matching.visible_to)
 
 # --- cursor ------------------------------------------------------------------------------
 
@@ -137,7 +151,7 @@ def visible_feeds(principal: Principal, types: list[str] | None) -> list[Feed]:
     return [f for f in feeds if principal.is_staff or not f.staff_only]
 
 
-def changes(session: Session, *, feeds: list[Feed], since: str | None, limit: int) -> ChangePage:
+def changes(session: Session, *, principal: Principal, feeds: list[Feed], since: str | None, limit: int) -> ChangePage:
     cursor = decode_cursor(since) if since else None
     by_table = {f.table: f for f in feeds}
     if not feeds:
@@ -145,6 +159,7 @@ def changes(session: Session, *, feeds: list[Feed], since: str | None, limit: in
     parts: list[Any] = []
     for feed in feeds:
         m = feed.model
+        scoped = feed.scope(principal) if feed.scope is not None else None
         parts.append(
             sa_select(
                 literal(feed.table).label("tbl"),
@@ -155,8 +170,11 @@ def changes(session: Session, *, feeds: list[Feed], since: str | None, limit: in
             ).where(
                 _after(col(m.updated_at), col(m.id), feed.table, cursor),
                 feed.listed if feed.listed is not None else true(),
+                scoped if scoped is not None else true(),
             )
         )
+        if scoped is not None:
+            continue  # whom a deleted row concerned is gone with it: a scoped reader gets no tombstones
         parts.append(
             sa_select(
                 col(Tombstone.resource_type).label("tbl"),
