@@ -12,9 +12,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from jisr.auth.models import Role
 from jisr.auth.service import Principal
@@ -61,8 +62,8 @@ def _sides(session: Session, p: MatchProposal) -> list[tuple[Collectivity, Colle
     return out
 
 
-def _reasons(session: Session, p: MatchProposal, lang: str) -> str:
-    labels = matching._tag_labels(session)
+def _reasons(session: Session, p: MatchProposal, lang: str, *, labels: dict[str, Any] | None = None) -> str:
+    labels = labels if labels is not None else matching._tag_labels(session)
     govs = {g.code: (g.name_fr, g.name_en, g.name_ar) for g in lebanon().values()}
     sentences = [scoring.render(r, labels, govs)[_LANG_INDEX[lang]] for r in p.reasons]
     return " ; ".join(s for s in sentences if s) if lang == "fr" else "; ".join(s for s in sentences if s)
@@ -105,13 +106,144 @@ def _stint(since: datetime) -> str:
 
 
 def notify_new(session: Session, *, run_id: uuid.UUID) -> int:
-    """Tell both sides of each waiting proposal of a run (once per proposal and stint: a proposal the
-    run left unchanged is not announced twice)."""
+    """Tell both sides of the waiting proposals of a run: one e-mail per recipient address, listing every
+    proposal of the run that concerns it (a contact of Tyr with six proposals gets one e-mail, not six).
+    A proposal is announced once per stint: one the run left unchanged is not listed again. Returns the
+    number of e-mails queued."""
     days = get_settings().proposal_answer_days
-    rows = session.exec(
-        select(MatchProposal).where(MatchProposal.run_id == run_id, col(MatchProposal.status).in_(WAITING))
+    rows = list(
+        session.exec(
+            select(MatchProposal).where(MatchProposal.run_id == run_id, col(MatchProposal.status).in_(WAITING))
+        )
     )
-    return sum(announce(session, p, answer_days=days) for p in list(rows))
+    if not rows:
+        return 0
+    since = _since_many(session, rows)
+    # Announcements are queued at or after their stint began (a worker's clock may run ahead in tests).
+    told = _announced(session, after=min(*since.values(), utcnow()) - timedelta(hours=1))
+    fresh = [p for p in rows if _mark(p, since[p.id]) not in told]
+    if not fresh:
+        return 0
+    need_titles = {
+        n.id: n.title
+        for n in session.exec(select(Need).where(col(Need.id).in_({p.need_id for p in fresh})))  # type: ignore[arg-type]
+    }
+    labels = matching._tag_labels(session)
+    base = get_settings().public_url.rstrip("/")
+    contacts: dict[uuid.UUID, list[Any]] = {}
+    # address -> (contact, [(proposal, recipient collectivity, other side)])
+    inbox: dict[str, tuple[Any, list[tuple[MatchProposal, Collectivity, Collectivity]]]] = {}
+    for p in sorted(fresh, key=lambda p: (str(p.need_id), p.rank)):
+        for me, other in _sides(session, p):
+            if me.id not in contacts:
+                contacts[me.id] = _contacts(session, me.id)
+            for contact in contacts[me.id]:
+                address = str(contact.email).lower()
+                inbox.setdefault(address, (contact, []))[1].append((p, me, other))
+    queued = 0
+    for _, (contact, items) in inbox.items():
+        me = items[0][1]
+        lang = pick_language(_first(contact.languages), _first(me.languages))
+        deadline = min(since[p.id] for p, _, _ in items) + timedelta(days=days)
+        marks = sorted({_mark(p, since[p.id]) for p, _, _ in items})
+        names = sorted({_name(c, lang) for _, c, _ in items})
+        if len(items) == 1:
+            p, me, other = items[0]
+            template = "proposal_new"
+            values: dict[str, Any] = {
+                "collectivity": _name(me, lang),
+                "other": _name(other, lang),
+                "need": need_titles.get(p.need_id, ""),
+                "reasons": _reasons(session, p, lang, labels=labels),
+                "deadline": _when(deadline),
+            }
+            link: str | None = f"{base}/matches/{p.id}"
+        else:
+            template = "proposals_new"
+            values = {
+                "collectivity": ", ".join(names),
+                "count": len(items),
+                "deadline": _when(deadline),
+                "proposals": [
+                    (
+                        _proposal_line(
+                            lang,
+                            other=_name(other, lang),
+                            need=need_titles.get(p.need_id, ""),
+                            reasons=_reasons(session, p, lang, labels=labels),
+                            me=_name(me, lang) if len(names) > 1 else None,
+                        ),
+                        f"{base}/matches/{p.id}",
+                    )
+                    for p, me, other in items
+                ],
+            }
+            link = None
+        queued += queue(
+            session,
+            to=str(contact.email),
+            lang=lang,
+            template=template,
+            values=values,
+            key=f"proposals:{run_id}",
+            link=link,
+            extra={"announced": marks},
+        )
+    return queued
+
+
+_LINE = {
+    "fr": "{other} — besoin « {need} ». Pourquoi : {reasons}",
+    "en": "{other} — need “{need}”. Why: {reasons}",
+    "ar": "{other} — الحاجة «{need}». الأسباب: {reasons}",
+}
+_FOR = {"fr": "Pour {me} : ", "en": "For {me}: ", "ar": "لـ{me}: "}
+
+
+def _proposal_line(lang: str, *, other: str, need: str, reasons: str, me: str | None) -> str:
+    line = _LINE[lang].format(other=other, need=need, reasons=reasons)
+    return _FOR[lang].format(me=me) + line if me else line
+
+
+def _mark(p: MatchProposal, since: datetime) -> str:
+    """What an announcement of this proposal's current stint is recorded as."""
+    return f"{p.id}:{_stint(since)}"
+
+
+def _announced(session: Session, *, after: datetime) -> set[str]:
+    """The proposal stints announced since ``after``: listed in a run's e-mails (payload ``announced``)
+    or told one by one (key ``email:proposal:<id>:<stint>:<address>``)."""
+    out: set[str] = set()
+    rows = session.exec(
+        select(OutboxItem.idempotency_key, OutboxItem.payload).where(
+            col(OutboxItem.created_at) >= after,
+            or_(
+                col(OutboxItem.idempotency_key).startswith("email:proposals:"),
+                col(OutboxItem.idempotency_key).startswith("email:proposal:"),
+            ),
+        )
+    )
+    for key, payload in rows:
+        if key.startswith("email:proposals:"):
+            out.update((payload or {}).get("announced") or [])
+        else:
+            out.add(key.removeprefix("email:proposal:").rsplit(":", 1)[0])
+    return out
+
+
+def _since_many(session: Session, rows: list[MatchProposal]) -> dict[uuid.UUID, datetime]:
+    """``_since`` of many proposals, one query per thousand."""
+    last: dict[uuid.UUID, datetime] = {}
+    ids = [p.id for p in rows]
+    for i in range(0, len(ids), 1000):
+        chunk = ids[i : i + 1000]
+        stmt = (
+            select(MatchTransition.proposal_id, func.max(MatchTransition.at))
+            .where(col(MatchTransition.proposal_id).in_(chunk))
+            .group_by(col(MatchTransition.proposal_id))
+        )
+        last.update({pid: at for pid, at in session.exec(stmt)})
+    return {p.id: max(p.created_at, last[p.id]) if p.id in last else p.created_at for p in rows}
 
 
 def announce(session: Session, p: MatchProposal, *, answer_days: int) -> int:

@@ -53,12 +53,14 @@ def queue(
     link: str | None = None,
     attachments: list[tuple[str, str, bytes]] | None = None,
     reminder: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> bool:
     """Render ``template`` for one recipient and put it in the outbox (once per ``key``).
 
     ``attachments``: ``(filename, content type, bytes)``. ``reminder``: a message the recipient did not
     ask for (reminder, follow-up, digest): not queued for an address that opted out (returns False),
     else it carries the personal unsubscribe link, in its footer and as ``List-Unsubscribe`` (RFC 8058).
+    ``extra``: more fields kept in the outbox payload (what the message told, for later passes).
     """
     lang = pick_language(lang)
     values = {"sender": PROGRAMME_TEAM[lang], **values}
@@ -83,6 +85,7 @@ def queue(
             {"filename": name, "content_type": ctype, "data": base64.b64encode(data).decode()}
             for name, ctype, data in attachments or []
         ],
+        **(extra or {}),
     }
     outbox.enqueue(session, kind=KIND, key=f"email:{key}:{to.lower()}", payload=payload, target=to)
     return True

@@ -146,6 +146,42 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
             "why": "تصلكم هذه الرسالة لأن هذا الاقتراح يخص {collectivity} وأنتم من جهات الاتصال فيها.",
         },
     },
+    "proposals_new": {
+        # One e-mail per recipient and matching run, listing every proposal that concerns it (issue 21).
+        "fr": {
+            "subject": "{count} propositions de partenariat pour {collectivity}",
+            "body": [
+                "Bonjour,",
+                "Jisr propose à {collectivity} {count} partenariats. Pour chacun : avec qui, sur quel besoin, "
+                "pourquoi, et le lien pour répondre (accepter ou décliner) d'ici le {deadline}.",
+                {"list": "proposals", "empty": "—", "limit": 100},
+            ],
+            "action": "Répondre",
+            "why": "Vous recevez ce message car ces propositions concernent {collectivity}, dont vous êtes un contact.",
+        },
+        "en": {
+            "subject": "{count} partnership proposals for {collectivity}",
+            "body": [
+                "Hello,",
+                "Jisr proposes {count} partnerships to {collectivity}. For each: with whom, on which need, why, "
+                "and the link to answer (accept or decline) by {deadline}.",
+                {"list": "proposals", "empty": "—", "limit": 100},
+            ],
+            "action": "Answer",
+            "why": "You receive this message because these proposals concern {collectivity} (you are its contact).",
+        },
+        "ar": {
+            "subject": "{count} اقتراحات شراكة لـ{collectivity}",
+            "body": [
+                "مرحباً،",
+                "تقترح منصة جسر على {collectivity} {count} شراكات. لكل منها: مع من، وعلى أي حاجة، ولماذا، "
+                "ورابط الرد (القبول أو الرفض) قبل {deadline}.",
+                {"list": "proposals", "empty": "—", "limit": 100},
+            ],
+            "action": "الرد",
+            "why": "تصلكم هذه الرسالة لأن هذه الاقتراحات تخص {collectivity} وأنتم من جهات الاتصال فيها.",
+        },
+    },
     "proposal_reminder": {
         "fr": {
             "subject": "Rappel : proposition de partenariat avec {other} sans réponse",
@@ -365,17 +401,30 @@ def pick_language(*candidates: str | None) -> str:
     return "fr"
 
 
-def _items(entry: dict[str, str], values: dict[str, Any], lang: str) -> list[str]:
+def _items(entry: dict[str, Any], values: dict[str, Any], lang: str) -> list[str | tuple[str, str]]:
     """The lines of a list paragraph: at most LIST_LIMIT, then "… and n more" (n from ``<list>_count``
-    when given, the list holding only the first ones); none when the list is empty."""
-    items = [str(i) for i in values.get(entry["list"]) or []]
+    when given, the list holding only the first ones); none when the list is empty. A line given as
+    ``(text, link)`` keeps its link (shown after the text with the template's action)."""
+    items: list[str | tuple[str, str]] = [
+        (str(i[0]), str(i[1])) if isinstance(i, tuple | list) else str(i) for i in values.get(entry["list"]) or []
+    ]
     if not items:
         return []
     total = int(values.get(f"{entry['list']}_count", len(items)))
-    shown = items[:LIST_LIMIT]
+    shown = items[: int(entry.get("limit", LIST_LIMIT))]
     if total > len(shown):
         shown.append(MORE[lang].format(n=total - len(shown)))
     return shown
+
+
+def _line(item: str | tuple[str, str], action: str) -> str:
+    return item if isinstance(item, str) else f"{item[0]}\n    {action}: {item[1]}"
+
+
+def _html_line(item: str | tuple[str, str], action: str) -> str:
+    if isinstance(item, str):
+        return escape(item)
+    return f'{escape(item[0])}<br><a href="{escape(item[1], quote=True)}">{escape(action)}</a>'
 
 
 def render(
@@ -395,8 +444,8 @@ def render(
         if isinstance(entry, dict):
             items = _items(entry, values, lang)
             if items:
-                text_parts.append("\n".join(f"  - {i}" for i in items))
-                html_parts.append("<ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>")
+                text_parts.append("\n".join(f"  - {_line(i, t['action'])}" for i in items))
+                html_parts.append("<ul>" + "".join(f"<li>{_html_line(i, t['action'])}</li>" for i in items) + "</ul>")
             else:
                 text_parts.append(f"  {entry['empty']}")
                 html_parts.append(f"<p><em>{escape(entry['empty'])}</em></p>")
