@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     request_threads: int = 20
     db_pool_size: int = 10
     db_max_overflow: int = 15
+    # No request waits long for the database (issue 13): a connection from the pool within this many
+    # seconds, and on PostgreSQL, for API requests, a lock within db_lock_timeout_ms and a statement within
+    # db_statement_timeout_ms (0 = no limit). Past one, the answer is 503 + Retry-After (retry_after_seconds).
+    # The worker's jobs (imports, matching) have no such limits.
+    db_pool_timeout_seconds: float = 5.0
+    db_lock_timeout_ms: int = 3000
+    db_statement_timeout_ms: int = 20000
+    retry_after_seconds: int = 5
     # List answers kept per process while PostgreSQL's snapshot is unchanged (core.snapshots); 0 = off.
     list_cache_bytes: int = 32 * 2**20
     static_dir: Path | None = None

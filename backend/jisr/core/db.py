@@ -16,6 +16,7 @@ from sqlalchemy.types import DateTime, String, TypeDecorator
 from sqlmodel import Session, SQLModel, create_engine
 
 from jisr.core.config import get_settings
+from jisr.core.http import request_id
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -55,13 +56,23 @@ _engine: Engine | None = None
 
 def make_engine(url: str) -> Engine:
     settings = get_settings()
+    # The pool is sized above the request threadpool (settings.request_threads, set at start-up) so that
+    # no request waits on a connection held by another thread; if one does all the same, it waits
+    # db_pool_timeout_seconds at most, then gets 503 (core.errors).
+    pool = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        if ":memory:" in url or path == "":
+            pool = {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _: Any) -> None:
@@ -72,14 +83,25 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    # The pool is sized above the request threadpool (settings.request_threads, set at start-up) so that
-    # no request waits on a connection held by another thread.
-    return create_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
-    )
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+    event.listen(engine, "checkout", _request_limits)
+    return engine
+
+
+def _request_limits(dbapi_conn: Any, record: Any, _: Any) -> None:
+    """PostgreSQL: a connection taken for an API request waits for a lock and runs a statement only so
+    long (settings); one taken outside a request (the worker's jobs, commands) has no such limit. The
+    setting is changed only when the connection's use changes, and committed at once (a rollback of the
+    request's transaction must not undo it)."""
+    settings = get_settings()
+    wanted = (settings.db_lock_timeout_ms, settings.db_statement_timeout_ms) if request_id() else (0, 0)
+    if record.info.get("jisr_limits") == wanted:
+        return
+    with dbapi_conn.cursor() as cur:
+        cur.execute(f"SET lock_timeout = {int(wanted[0])}")
+        cur.execute(f"SET statement_timeout = {int(wanted[1])}")
+    dbapi_conn.commit()
+    record.info["jisr_limits"] = wanted
 
 
 def get_engine() -> Engine:

@@ -7,7 +7,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
 
@@ -102,7 +103,24 @@ _TITLES = {
     422: "Invalid input",
     429: "Too many requests",
     500: "Internal server error",
+    503: "Service unavailable",
 }
+
+# PostgreSQL's answers when the database is saturated rather than the request wrong: a lock not had within
+# lock_timeout, a statement cancelled by statement_timeout, no connection slot left.
+_SATURATED_SQLSTATES = {"55P03", "57014", "53300"}
+
+
+def saturated(exc: BaseException) -> bool:
+    """Whether a database error means "busy, try again" (answered 503 + Retry-After)."""
+    if isinstance(exc, SQLAlchemyTimeoutError):  # no connection from the pool in time
+        return True
+    if isinstance(exc, OperationalError):
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) in _SATURATED_SQLSTATES:
+            return True
+        return "database is locked" in str(orig)  # SQLite: the write lock not had within its busy timeout
+    return False
 
 
 def problem_response(
@@ -197,6 +215,27 @@ def install_handlers(app: FastAPI) -> None:
         # (PostgreSQL only), a number out of the column's range. The client's input, not our fault.
         log.info("data error: %s", exc.orig)
         return problem_response(422, "A value cannot be stored as given (for example, it contains a NUL character).")
+
+    async def busy(request: Request, exc: Exception) -> JSONResponse:
+        if not saturated(exc):
+            return await unexpected(request, exc)
+        from jisr.core.config import get_settings
+
+        retry = get_settings().retry_after_seconds
+        log.warning(
+            "database saturated, answered 503: %s %s: %s",
+            request.method,
+            request.url.path,
+            str(getattr(exc, "orig", None) or exc).splitlines()[0],
+        )
+        return problem_response(
+            503,
+            "The database is busy; nothing was changed. Try again in a few seconds.",
+            headers={"Retry-After": str(retry)},
+        )
+
+    app.add_exception_handler(OperationalError, busy)
+    app.add_exception_handler(SQLAlchemyTimeoutError, busy)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
