@@ -77,6 +77,20 @@ def _wipe() -> None:
             conn.execute(text(f'DELETE FROM "{table}"'))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def offline_resolver() -> Iterator[None]:
+    """No test looks a name up in the DNS (webhook URLs are checked after resolution): every name is
+    unknown unless a test stubs ``jisr.core.netguard.resolve`` itself."""
+    from jisr.core import netguard
+
+    def unknown(host: str, port: int) -> list[str]:
+        raise OSError(f"{host}: no DNS in the tests")
+
+    real, netguard.resolve = netguard.resolve, unknown
+    yield
+    netguard.resolve = real
+
+
 @pytest.fixture(autouse=True)
 def clean_db(database: str) -> Iterator[None]:
     _wipe()

@@ -31,12 +31,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, log: Path, workers: int = 1, serve: tuple[str, ...] | None = None):
+    def __init__(
+        self, log: Path, workers: int = 1, serve: tuple[str, ...] | None = None, env: dict[str, str] | None = None
+    ):
         """``serve``: run ``jisr serve`` with these extra arguments (always so for one process)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        env = {**os.environ, "JISR_LOG_LEVEL": "INFO", "JISR_LOG_FORMAT": "text"}
+        env = {**os.environ, "JISR_LOG_LEVEL": "INFO", "JISR_LOG_FORMAT": "text", **(env or {})}
         if workers == 1 or serve is not None:  # the command operators run
             args = [str(JISR), "serve", "--port", str(self.port), "--workers", str(workers), *(serve or ())]
         else:  # uvicorn itself, to give workers time to start on a busy machine (its health check waits 5 s)
@@ -75,8 +77,10 @@ class Server:
 
 
 @contextmanager
-def live_server(log: Path, workers: int = 1, serve: tuple[str, ...] | None = None) -> Iterator[Server]:
-    server = Server(log, workers, serve)
+def live_server(
+    log: Path, workers: int = 1, serve: tuple[str, ...] | None = None, env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    server = Server(log, workers, serve, env)
     try:
         yield server
     finally:

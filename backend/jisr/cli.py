@@ -64,13 +64,16 @@ def serve(
     os.environ["JISR_WORKER_IN_PROCESS"] = "true" if worker else "false"
     get_settings.cache_clear()
     settings = get_settings()
+    # X-Forwarded-For is believed only from JISR_TRUSTED_PROXIES (uvicorn alone would trust 127.0.0.1).
+    proxies = settings.trusted_proxy_list
     uvicorn.run(
         "jisr.main:app",
         host=host,
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or [],
         timeout_worker_healthcheck=60,  # a busy machine may take more than uvicorn's 5 s to start a process
         log_config=log_config(settings.log_format_resolved, settings.log_level),
         access_log=False,

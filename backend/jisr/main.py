@@ -208,7 +208,9 @@ def create_app() -> FastAPI:
 
     static = _static_dir()
     web_hardening.install_docs(app)
-    web_hardening.install(app, static, hsts_seconds=settings.hsts_seconds)
+    web_hardening.install(
+        app, static, hsts_seconds=settings.hsts_seconds, trusted_proxies=bool(settings.trusted_proxy_list)
+    )
     if static is not None:
         app.mount("/", SpaStaticFiles(directory=static, html=True), name="spa")
     return app

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from jisr.core import netguard
+from jisr.core.config import get_settings
 from jisr.core.db import new_session, utcnow
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem
@@ -47,6 +49,23 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The receivers of these tests listen on 127.0.0.1: the operator's setting allows that host."""
+    monkeypatch.setenv("JISR_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def public_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The default: no private host allowed."""
+    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -127,7 +146,7 @@ def test_unreachable_receivers_and_removed_webhooks(api: Any, receiver: Receiver
     api.need(saida["id"], title="Eau")
     assert outbox.run_due().failed == 1
     item = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0]
-    assert "ConnectError" in item["last_error"]
+    assert item["last_error"] == "could not deliver (connection failed)"
     api.delete(f"/api/v1/webhooks/{hook['id']}")
     assert outbox.run_due(now=utcnow() + timedelta(minutes=1)).dead == 1  # its target is gone: no more retries
 
@@ -179,3 +198,113 @@ def test_only_admins_manage_webhooks(api: Any, receiver: Receiver) -> None:
     r = api.patch(f"/api/v1/webhooks/{made['id']}", json={"active": False})
     assert r.status_code == 200 and r.json()["active"] is False
     assert api.get("/api/v1/webhooks").json()["total"] == 1
+
+
+# --- SSRF (issue 14, defect 4): public destinations only -------------------------------------------------
+
+PRIVATE_URLS = [
+    "http://127.0.0.1:8000/x",
+    "http://localhost/x",
+    "http://LOCALHOST./x",
+    "http://api.localhost/x",
+    "http://[::1]/x",
+    "http://0.0.0.0/x",
+    "http://127.1/x",
+    "http://2130706433/x",
+    "http://0x7f000001/x",
+    "http://0177.0.0.1/x",
+    "http://[::ffff:127.0.0.1]/x",
+    "http://[::ffff:7f00:1]/x",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.5/x",
+    "http://172.16.3.4/x",
+    "http://192.168.1.1/x",
+    "http://100.64.0.1/x",
+    "http://[fd00::1]/x",
+    "http://[fe80::1]/x",
+    "https://user:pw@example.org/x",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE_URLS)
+def test_non_public_destinations_are_refused_at_registration(public_only: None, api: Any, url: str) -> None:
+    r = api.post("/api/v1/webhooks", json={"url": url, "events": ["need.created"]})
+    assert r.status_code == 422, (url, r.text)
+    assert r.json()["errors"][0]["loc"] == ["body", "url"]
+    assert api.get("/api/v1/webhooks").json()["total"] == 0
+
+
+def test_a_change_of_url_is_checked_too(public_only: None, api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: ["93.184.215.14"])
+    made = api.post("/api/v1/webhooks", json={"url": "https://hooks.example.org/x", "events": ["need.created"]})
+    assert made.status_code == 201, made.text
+    r = api.patch(f"/api/v1/webhooks/{made.json()['id']}", json={"url": "http://2130706433/"})
+    assert r.status_code == 422
+    assert api.get(f"/api/v1/webhooks/{made.json()['id']}").json()["url"] == "https://hooks.example.org/x"
+
+
+def test_a_name_resolving_to_a_private_address_is_refused(
+    public_only: None, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every address of the name counts: one public and one internal answer is a refusal."""
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: ["93.184.215.14", "10.1.2.3"])
+    r = api.post("/api/v1/webhooks", json={"url": "https://sneaky.example.org/x", "events": ["need.created"]})
+    assert r.status_code == 422 and "non-public" in r.text
+
+
+def test_delivery_refuses_a_name_that_now_resolves_to_loopback(
+    public_only: None, api: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: public at registration, loopback at delivery. Nothing is sent; no retry."""
+    answers = {"rebind.example.org": ["93.184.215.14"]}
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: answers[host])
+    port = receiver.server.server_port
+    hook = _subscribe(api, f"http://rebind.example.org:{port}/hooks/jisr", ["need.created"])
+    answers["rebind.example.org"] = ["127.0.0.1"]
+    saida = api.collectivity(name="Saïda", code="LB-SAIDA")
+    api.need(saida["id"], title="Eau")
+    assert outbox.run_due().dead == 1
+    assert receiver.requests == []
+    item = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0]
+    assert item["status"] == "dead" and "non-public" in item["last_error"]
+
+
+def test_delivery_connects_to_the_checked_address_with_the_name_as_host(
+    api: Any, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An allowed private address behind a name: Jisr connects to the address it checked, Host is the name."""
+    monkeypatch.setattr(netguard, "resolve", lambda host, port: ["127.0.0.1"])
+    port = receiver.server.server_port
+    _subscribe(api, f"http://receiver.example.org:{port}/hooks/jisr", ["need.created"])
+    saida = api.collectivity(name="Saïda", code="LB-SAIDA")
+    api.need(saida["id"], title="Eau")
+    assert outbox.run_due().sent == 1
+    assert receiver.requests[0]["headers"]["Host"] == f"receiver.example.org:{port}"
+
+
+def test_a_failed_delivery_keeps_the_status_not_the_answer(api: Any, receiver: Receiver) -> None:
+    hook = _subscribe(api, receiver.url, ["need.created"])
+    receiver.statuses = [500]
+    saida = api.collectivity(name="Saïda", code="LB-SAIDA")
+    api.need(saida["id"], title="Eau")
+    assert outbox.run_due().failed == 1
+    item = api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0]
+    assert item["last_error"] == "HTTP 500"  # the receiver answered "ok": not shown back
+
+
+def test_redirects_are_not_followed(api: Any, receiver: Receiver) -> None:
+    hook = _subscribe(api, receiver.url, ["need.created"])
+    receiver.statuses = [302]
+    saida = api.collectivity(name="Saïda", code="LB-SAIDA")
+    api.need(saida["id"], title="Eau")
+    assert outbox.run_due().failed == 1 and len(receiver.requests) == 1
+    assert api.get(f"/api/v1/webhooks/{hook['id']}/deliveries").json()["items"][0]["last_error"] == "HTTP 302"
+
+
+def test_parse_ip_reads_every_spelling() -> None:
+    for text in ["127.1", "2130706433", "0x7f000001", "0177.0.0.1", "127.0.1", "0x7f.1", "[::ffff:127.0.0.1]"]:
+        addr = netguard.parse_ip(text)
+        assert addr is not None and not netguard.is_public(addr), text
+    assert str(netguard.parse_ip("2130706433")) == "127.0.0.1"
+    assert netguard.parse_ip("example.org") is None and netguard.parse_ip("1.2.3.4.5") is None
+    assert netguard.is_public(netguard.parse_ip("93.184.215.14"))  # type: ignore[arg-type]

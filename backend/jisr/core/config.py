@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # The delta-sync cursor trails the present by this much, so writes still in flight are not skipped.
     changes_settle_seconds: int = 30
     webhook_timeout_seconds: float = 10.0
+    # Webhooks go to public addresses only; these host names, addresses or networks (comma-separated) are
+    # allowed although private, e.g. "hooks.internal,10.1.2.3,192.168.0.0/16".
+    webhook_allowed_hosts: str = ""
     # E-mail (notifications). With no SMTP host, e-mails wait in the outbox as `pending`.
     smtp_host: str = ""
     smtp_port: int = 587
@@ -48,6 +51,9 @@ class Settings(BaseSettings):
     reminders_interval_seconds: float = 60.0
     # `jisr serve` sets it: each server process runs the worker loop on a thread (jisr.worker).
     worker_in_process: bool = False
+    # Addresses (or networks) of the reverse proxies in front of Jisr, comma-separated: only from these is
+    # X-Forwarded-For believed (`jisr serve` hands them to uvicorn). Empty: the peer's address is the client's.
+    trusted_proxies: str = ""
     login_max_failures: int = 5
     login_max_failures_per_address: int = 30
     login_lockout_minutes: int = 15
@@ -90,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def log_format_resolved(self) -> Literal["json", "text"]:
         return self.log_format or ("json" if self.env == "production" else "text")
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

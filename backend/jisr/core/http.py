@@ -195,12 +195,36 @@ def _actor_from_token(headers: Headers) -> str | None:
         return None
 
 
+UNVERIFIED_CLIENT = "unverified-forwarded"
+
+
+def distrust_forwarded_client(scope: dict[str, Any]) -> None:
+    """With no trusted proxy configured, undo a server's own trust in X-Forwarded-For.
+
+    Plain ``uvicorn jisr.main:app`` believes the header from 127.0.0.1 before Jisr sees the request: the
+    client address then is one of the header's entries, which anyone may write. Jisr cannot recover the
+    real peer, so every such request counts as one client (throttles cannot be dodged by rotating the
+    header). ``jisr serve`` does not let uvicorn do this unless JISR_TRUSTED_PROXIES names the proxies.
+    """
+    client = scope.get("client")
+    if not client:
+        return
+    forwarded = b",".join(v for k, v in scope.get("headers") or [] if k == b"x-forwarded-for")
+    if not forwarded:
+        return
+    entries = {e.strip().strip("[]") for e in forwarded.decode("latin-1").split(",")}
+    entries |= {e.rsplit(":", 1)[0].strip("[]") for e in entries if e.count(":") == 1 or "]:" in e}
+    if str(client[0]) in entries:
+        scope["client"] = (UNVERIFIED_CLIENT, 0)
+
+
 class HardeningMiddleware:
     """Security headers, the request id and one access-log line per request (pure ASGI: no
     buffering, streaming answers stay streamed)."""
 
-    def __init__(self, app: Any, *, spa_csp: str, hsts_seconds: int = 0) -> None:
+    def __init__(self, app: Any, *, spa_csp: str, hsts_seconds: int = 0, trusted_proxies: bool = False) -> None:
         self.app, self.spa_csp = app, spa_csp
+        self.trusted_proxies = trusted_proxies
         self.common = [
             ("X-Content-Type-Options", "nosniff"),
             ("Referrer-Policy", "strict-origin-when-cross-origin"),
@@ -215,6 +239,8 @@ class HardeningMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if not self.trusted_proxies:
+            distrust_forwarded_client(scope)
         incoming = next((v for k, v in scope.get("headers") or [] if k == b"x-request-id"), b"")
         try:
             rid = incoming.decode("ascii")
@@ -280,12 +306,12 @@ class HardeningMiddleware:
         )
 
 
-def install(app: FastAPI, static_dir: Path | None, *, hsts_seconds: int = 0) -> None:
+def install(app: FastAPI, static_dir: Path | None, *, hsts_seconds: int = 0, trusted_proxies: bool = False) -> None:
     """Wrap the whole app (outside Starlette's error middleware, so 500s get the headers too)."""
     spa_csp = spa_policy_for(static_dir)
     build = app.build_middleware_stack
 
     def build_hardened() -> Any:
-        return HardeningMiddleware(build(), spa_csp=spa_csp, hsts_seconds=hsts_seconds)
+        return HardeningMiddleware(build(), spa_csp=spa_csp, hsts_seconds=hsts_seconds, trusted_proxies=trusted_proxies)
 
     app.build_middleware_stack = build_hardened  # type: ignore[method-assign]

@@ -27,6 +27,9 @@ from sqlmodel import Session, col, select
 from jisr.core.config import get_settings
 from jisr.core.crud import get_or_404, save_changes
 from jisr.core.db import utcnow
+from jisr.core.errors import Invalid
+from jisr.core.netguard import Allowed, Destination, RefusedDestination
+from jisr.core.netguard import check as check_destination
 from jisr.core.pagination import ListParams, paginate
 from jisr.core.security import new_secret
 from jisr.outbox import service as outbox
@@ -53,7 +56,24 @@ def verify(secret: str, timestamp: str, body: bytes, signature: str, *, toleranc
 # --- subscriptions -----------------------------------------------------------------------
 
 
+def _allowed() -> Allowed:
+    return Allowed.parse(get_settings().webhook_allowed_hosts)
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL whose host is, or resolves to, a non-public address (unless the operator allowed it)."""
+    try:
+        check_destination(url, allowed=_allowed(), unresolved_ok=True)
+    except RefusedDestination as exc:
+        raise Invalid(
+            f"Webhook URL refused: {exc}. Webhooks go to public addresses only; an operator may allow "
+            "a private host with JISR_WEBHOOK_ALLOWED_HOSTS.",
+            errors=[{"loc": ["body", "url"], "msg": str(exc)}],
+        ) from exc
+
+
 def create(session: Session, *, data: WebhookCreate) -> WebhookSubscription:
+    check_url(data.url)
     values = data.model_dump()
     values["secret"] = values.get("secret") or new_secret(32)
     values["events"] = list(dict.fromkeys(values["events"]))
@@ -72,6 +92,8 @@ def update(
 ) -> WebhookSubscription:
     if changes.get("secret") is None:
         changes.pop("secret", None)
+    if changes.get("url") is not None:
+        check_url(changes["url"])
     if "events" in changes:
         changes["events"] = list(dict.fromkeys(changes["events"]))
     return save_changes(session, obj, changes, if_match=if_match)
@@ -189,13 +211,38 @@ def deliver(session: Session, item: OutboxItem) -> None:
         "Jisr-Timestamp": str(timestamp),
         "Jisr-Signature": sign(sub.secret, timestamp, body),
     }
+    try:
+        destination = check_destination(sub.url, allowed=_allowed())
+    except RefusedDestination as exc:
+        raise outbox.PermanentFailure(f"refused: {exc}") from exc
+    url, extensions = _pinned(destination, headers)
     timeout = get_settings().webhook_timeout_seconds
     try:
-        response = httpx.post(sub.url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        # No proxy from the environment (it would connect by name, past the check), no redirect.
+        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+            request = client.build_request("POST", url, content=body, headers=headers, extensions=extensions)
+            response = client.send(request)
+    except httpx.TimeoutException as exc:
+        raise RuntimeError("no answer in time") from exc
     except httpx.HTTPError as exc:
-        raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc
+        # One short reason for every way of not reaching the receiver (not a port scanner's oracle).
+        raise RuntimeError("could not deliver (connection failed)") from exc
     if not 200 <= response.status_code < 300:
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        # The status only: the answer's body is the receiver's business, not something to show back.
+        raise RuntimeError(f"HTTP {response.status_code}")
+
+
+def _pinned(destination: Destination, headers: dict[str, str]) -> tuple[str | httpx.URL, dict[str, Any]]:
+    """Connect to the address that was checked (not to a second, possibly different, DNS answer)."""
+    if not destination.addresses:  # a host the operator allowed by name
+        return destination.url, {}
+    address = destination.addresses[0]
+    original = httpx.URL(destination.url)
+    if address == destination.host.strip("[]"):
+        return original, {}
+    headers["Host"] = original.netloc.decode("ascii").rsplit("@", 1)[-1]
+    extensions = {"sni_hostname": destination.host} if destination.scheme == "https" else {}
+    return original.copy_with(host=address), extensions
 
 
 outbox.register_sender(KIND, deliver)
