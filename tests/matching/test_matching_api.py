@@ -214,6 +214,26 @@ def test_who_may_run_and_read(api: Api, world: dict[str, Any]) -> None:
     assert len(proposals(api, "member")) == 3  # all about Saïda, the member's own
 
 
+def test_the_board_filters_by_governorate_theme_and_score(api: Api, world: dict[str, Any]) -> None:
+    heritage = api.tag_id("patrimoine")
+    tyr = api.collectivity(name="Tyr", governorate="LB-AS")
+    api.need(tyr["id"], title="Site archéologique", tag_ids=[heritage])
+    run(api, top_k=5, max_per_french_collectivity=3)
+    everything = proposals(api)
+    water = {p["id"] for p in everything if p["need_id"] == world["need"]["id"]}
+    assert water and len(water) < len(everything)
+    assert {p["id"] for p in proposals(api, governorate="LB-JA")} == water
+    assert {p["id"] for p in proposals(api, governorate="LB-AS")} == {p["id"] for p in everything} - water
+    # A theme counts its sub-themes: the water need is under "environment".
+    assert {p["id"] for p in proposals(api, tag="eau-assainissement")} == water
+    assert {p["id"] for p in proposals(api, tag="environnement-climat-energie")} == water
+    cut = sorted(p["score"] for p in everything)[len(everything) // 2]
+    kept = proposals(api, min_score=cut)
+    assert kept and all(p["score"] >= cut for p in kept) and len(kept) < len(everything)
+    assert api.get("/api/v1/matches", "admin", params={"min_score": 2}).status_code == 422
+    assert api.get("/api/v1/matches", "admin", params={"tag": "no-such-theme"}).status_code == 404
+
+
 def test_members_see_only_proposals_about_them(api: Api, world: dict[str, Any]) -> None:
     tyr = api.collectivity(name="Tyr", governorate="LB-JA")
     api.need(tyr["id"], tag_ids=[world["water"]])

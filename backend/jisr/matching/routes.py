@@ -133,12 +133,26 @@ def list_matches(
     collectivity_id: Annotated[
         uuid.UUID | None, Query(description="Proposals about this collectivity (either side, pool members too).")
     ] = None,
+    tag: Annotated[
+        str | None, Query(max_length=80, description="The need's theme (slug); sub-themes count too.")
+    ] = None,
+    governorate: Annotated[
+        str | None, Query(max_length=8, description="The Lebanese side's governorate (ISO 3166-2, LB-JA).")
+    ] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=1, description="Score at least this (0 to 1).")] = None,
 ) -> MatchList:
     """Ordered by need, then rank (`sort=` changes it). Members see the proposals about their own
     collectivity only."""
     filters = {"need_id": need_id, "status": status, "kind": kind, "run_id": run_id}
     rows, total = service.list_(
-        session, actor=principal, params=params, filters=filters, collectivity_id=collectivity_id
+        session,
+        actor=principal,
+        params=params,
+        filters=filters,
+        collectivity_id=collectivity_id,
+        tag=tag,
+        governorate=governorate,
+        min_score=min_score,
     )
     return MatchList(items=service.public(session, rows), total=total, limit=params.limit, offset=params.offset)
 

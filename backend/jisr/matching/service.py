@@ -765,11 +765,21 @@ def list_(
     params: ListParams,
     filters: dict[str, Any],
     collectivity_id: uuid.UUID | None,
+    tag: str | None = None,
+    governorate: str | None = None,
+    min_score: float | None = None,
 ) -> tuple[list[MatchProposal], int]:
     stmt = select(MatchProposal)
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(getattr(MatchProposal, name) == value)
+    if tag:
+        stmt = stmt.where(col(MatchProposal.need_id).in_(needs.ids_matching(session, tag=tag)))
+    if governorate:
+        places = select(Collectivity.id).where(col(Collectivity.governorate) == governorate)
+        stmt = stmt.where(col(MatchProposal.lebanese_collectivity_id).in_(places))
+    if min_score is not None:
+        stmt = stmt.where(col(MatchProposal.score) >= min_score)
     if collectivity_id is not None:
         stmt = stmt.where(about(collectivity_id))
     visible = visible_to(actor)

@@ -110,6 +110,12 @@ def _filtered(
     return stmt
 
 
+def ids_matching(db: Session | Connection, *, tag: str | None = None, governorate: str | None = None) -> Any:
+    """A SELECT of the ids of needs on theme ``tag`` (its sub-themes too) whose owner is in
+    ``governorate``, for other domains' filters (``col(x.need_id).in_(...)``)."""
+    return _filtered(db, select(_C.id), filters={}, tag=tag, country=None, governorate=governorate, q=None)
+
+
 def list_(session: Session, *, params: ListParams, **criteria: Any) -> tuple[list[Need], int]:
     """Needs as ORM rows (for other domains); criteria as ``page`` takes them."""
     stmt = _filtered(session, select(Need), **criteria)

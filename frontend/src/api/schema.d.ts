@@ -9608,6 +9608,12 @@ export interface operations {
                 run_id?: string | null;
                 /** @description Proposals about this collectivity (either side, pool members too). */
                 collectivity_id?: string | null;
+                /** @description The need's theme (slug); sub-themes count too. */
+                tag?: string | null;
+                /** @description The Lebanese side's governorate (ISO 3166-2, LB-JA). */
+                governorate?: string | null;
+                /** @description Score at least this (0 to 1). */
+                min_score?: number | null;
                 /** @description Page size (at most 500). */
                 limit?: number;
                 /** @description Rows to skip. */

@@ -540,6 +540,12 @@ export const ar: Record<MessageKey, string> = {
   "part.relaunch": "إعادة إطلاق",
   "part.relaunchNoNeed": "ليس لهذه السلطة اللبنانية طلب مفتوح: أنشئ حاجة أولاً لتشغيل المطابقة.",
   "match.board": "لوحة الاقتراحات حسب الحالة",
+  // Matching board: filters and keyboard moves (issue 21, item 18)
+  "match.minScore": "النتيجة",
+  "match.atLeast": "{n} % فأكثر",
+  "match.keysHint": "لوحة المفاتيح: انتقل إلى بطاقة، ثم اضغط السهم الأيسر أو الأيمن لنقلها إلى العمود التالي أو السابق.",
+  "match.movedTo": "نُقل الاقتراح إلى «{status}».",
+  "match.cannotMove": "لا يمكن نقل هذا الاقتراح إلى ذلك العمود.",
   "col.edit": "تعديل الملف التعريفي",
   "col.nameAr": "الاسم بالعربية",
   "col.nameAltHint": "مفصولة بفواصل: يستخدمها البحث («Sidon, Saida»).",

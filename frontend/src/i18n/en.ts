@@ -540,6 +540,12 @@ export const en: Record<MessageKey, string> = {
   "part.relaunch": "Relaunch",
   "part.relaunchNoNeed": "This Lebanese local authority has no open request: create a need first to run the matching.",
   "match.board": "Board of proposals by status",
+  // Matching board: filters and keyboard moves (issue 21, item 18)
+  "match.minScore": "Score",
+  "match.atLeast": "{n} % or more",
+  "match.keysHint": "Keyboard: focus a card, then press the right or left arrow to move it to the next or previous column.",
+  "match.movedTo": "Proposal moved to “{status}”.",
+  "match.cannotMove": "This proposal cannot move to that column.",
   "col.edit": "Edit the profile",
   "col.nameAr": "Name in Arabic",
   "col.nameAltHint": "Comma-separated: search uses them (“Sidon, Saida”).",

@@ -539,6 +539,12 @@ export const fr = {
   "part.relaunch": "Relancer",
   "part.relaunchNoNeed": "Cette collectivité libanaise n’a pas de demande ouverte : créez d’abord un besoin pour lancer la mise en relation.",
   "match.board": "Tableau des propositions par statut",
+  // Matching board: filters and keyboard moves (issue 21, item 18)
+  "match.minScore": "Score",
+  "match.atLeast": "{n} % et plus",
+  "match.keysHint": "Clavier : placez-vous sur une carte, puis flèche droite ou gauche pour la passer à la colonne suivante ou précédente.",
+  "match.movedTo": "Proposition passée à « {status} ».",
+  "match.cannotMove": "Cette proposition ne peut pas passer à cette colonne.",
   "col.edit": "Modifier le profil",
   "col.nameAr": "Nom en arabe",
   "col.nameAltHint": "Séparées par des virgules : elles servent à la recherche (« Sidon, Saida »).",

@@ -1,8 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { api, etagOf, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
+import { GovernorateSelect } from "../components/Governorates";
+import { TagSelect } from "../components/TagPicker";
 import { Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
 import { useAsync, useCollectivities, useNeeds, type Collectivity } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
@@ -17,14 +19,18 @@ const CLOSED: MatchStatus[] = ["declined", "rejected", "expired"];
 export const FACTORS = ["theme", "history", "scale", "capacity", "preferences"] as const;
 const DEFAULT_WEIGHTS: Record<(typeof FACTORS)[number], number> = { theme: 5, history: 2, scale: 1, capacity: 1, preferences: 1 };
 const PER_COLUMN = 50;
+const MIN_SCORES = [30, 50, 70, 85];
 
 /** The matching board: run the matcher with weights, then move proposals through their statuses. */
 export default function Matching() {
-  const { t, num } = useI18n();
+  const { t, tv, num } = useI18n();
   const { me } = useAuth();
   useTitle(t("nav.matching"));
-  const [f, set] = useQueryState(["need_id", "collectivity_id", "kind", "closed"] as const);
+  const [f, set] = useQueryState(["need_id", "collectivity_id", "kind", "closed", "governorate", "tag", "min_score"] as const);
   const [lastRun, setLastRun] = useState<Run | null>(null);
+  // A card moved with the keyboard keeps the focus in its new column, and the move is announced.
+  const [moved, setMoved] = useState<{ id: string; to: MatchStatus } | null>(null);
+  const minScore = MIN_SCORES.includes(Number(f.min_score)) ? Number(f.min_score) : null;
   const board = useAsync(
     async (signal) => {
       const statuses = f.closed ? CLOSED : BOARD;
@@ -38,6 +44,9 @@ export default function Matching() {
                   need_id: f.need_id || undefined,
                   collectivity_id: f.collectivity_id || undefined,
                   kind: (f.kind || undefined) as never,
+                  governorate: f.governorate || undefined,
+                  tag: f.tag || undefined,
+                  min_score: minScore === null ? undefined : minScore / 100,
                   limit: PER_COLUMN,
                 },
               },
@@ -48,7 +57,7 @@ export default function Matching() {
       );
       return statuses.map((status, i) => ({ status, items: pages[i].items, total: pages[i].total }));
     },
-    [f.need_id, f.collectivity_id, f.kind, f.closed],
+    [f.need_id, f.collectivity_id, f.kind, f.closed, f.governorate, f.tag, minScore],
   );
   const all = (board.data ?? []).flatMap((c) => c.items);
   const names = useCollectivities(all.flatMap((m) => [m.lebanese_collectivity_id, ...m.french_collectivity_ids]));
@@ -89,6 +98,24 @@ export default function Matching() {
             </select>
           )}
         </Field>
+        <Field label={t("field.governorate")}>
+          {(p) => <GovernorateSelect id={p.id} value={f.governorate} onChange={(code) => set({ governorate: code || null })} allLabel={t("filter.all")} />}
+        </Field>
+        <Field label={t("field.theme")}>
+          {(p) => <TagSelect id={p.id} value={f.tag} onChange={(slug) => set({ tag: slug || null })} allLabel={t("filter.all")} />}
+        </Field>
+        <Field label={t("match.minScore")}>
+          {(p) => (
+            <select {...p} value={minScore ?? ""} onChange={(e) => set({ min_score: e.target.value || null })}>
+              <option value="">{t("filter.all")}</option>
+              {MIN_SCORES.map((v) => (
+                <option key={v} value={v}>
+                  {t("match.atLeast", { n: num(v) })}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <Field label={t("match.columns")}>
           {(p) => (
             <select {...p} value={f.closed ? "closed" : ""} onChange={(e) => set({ closed: e.target.value ? "1" : null })}>
@@ -107,9 +134,15 @@ export default function Matching() {
           </button>
         </p>
       )}
+      <p className="hint" id="board-keys">
+        {t("match.keysHint")}
+      </p>
+      <p className="visually-hidden" role="status">
+        {moved && t("match.movedTo", { status: tv("matchStatus", moved.to) })}
+      </p>
       <Async state={board}>
         {(columns) => (
-          <div className="board" tabIndex={0} role="region" aria-label={t("match.board")}>
+          <div className="board" role="region" aria-label={t("match.board")}>
             {columns.map((col) => (
               <section key={col.status} className="board-col" aria-labelledby={`col-${col.status}`}>
                 <h2 id={`col-${col.status}`}>
@@ -118,10 +151,21 @@ export default function Matching() {
                 {col.items.length === 0 ? (
                   <p className="empty small">{t("match.emptyColumn")}</p>
                 ) : (
-                  <ul>
+                  // Each column scrolls on its own, so every column stays on screen.
+                  <ul className="board-cards" tabIndex={0} aria-label={t(`matchStatus.${col.status}` as MessageKey)}>
                     {col.items.map((m) => (
                       <li key={m.id}>
-                        <ProposalCard m={m} names={names} needTitle={needs[m.need_id]?.title} onChanged={board.reload} />
+                        <ProposalCard
+                          m={m}
+                          names={names}
+                          needTitle={needs[m.need_id]?.title}
+                          onChanged={board.reload}
+                          focus={moved?.id === m.id}
+                          onMoved={(to) => {
+                            setMoved({ id: m.id, to });
+                            board.reload();
+                          }}
+                        />
                       </li>
                     ))}
                   </ul>
@@ -216,13 +260,24 @@ export function ProposalCard({
   names,
   needTitle,
   onChanged,
+  focus = false,
+  onMoved,
 }: {
   m: Match;
   names: Record<string, Collectivity | null>;
   needTitle: string | undefined;
   onChanged: () => void;
+  /** Take the focus (after a keyboard move put the card in another column). */
+  focus?: boolean;
+  /** Given: the card moves to the next or previous column with the arrow keys. */
+  onMoved?: (to: MatchStatus) => void;
 }) {
-  const { t, tv, lang, num, date } = useI18n();
+  const { t, tv, lang, dir, num, date } = useI18n();
+  const self = useRef<HTMLElement>(null);
+  const [keyNote, setKeyNote] = useState("");
+  useEffect(() => {
+    if (focus) self.current?.focus();
+  }, [focus]);
   const { me } = useAuth();
   const [open, setOpen] = useState(false);
   const [to, setTo] = useState<MatchStatus | "">("");
@@ -233,21 +288,52 @@ export function ProposalCard({
   const allowed = m.allowed_transitions.filter(
     (s) => isStaff(me) || s === "accepted" || s === "declined",
   );
+  const transition = async (target: MatchStatus, fullNote: string) => {
+    const current = await api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: m.id } } });
+    await unwrap(
+      api.POST("/api/v1/matches/{match_id}/transitions", {
+        params: { path: { match_id: m.id }, header: { "if-match": etagOf(current.response) } as never },
+        body: { to: target, note: fullNote },
+      }),
+    );
+  };
+  // Arrow keys on the card itself: the neighbouring column in reading order (mirrored in Arabic).
+  const onKey = async (e: KeyboardEvent<HTMLElement>) => {
+    if (!onMoved || e.target !== e.currentTarget || busy || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    const forward = (e.key === "ArrowRight") === (dir === "ltr");
+    const i = BOARD.indexOf(m.status);
+    const target = i < 0 ? undefined : BOARD[i + (forward ? 1 : -1)];
+    e.preventDefault();
+    if (!target || !allowed.includes(target)) {
+      setKeyNote(t("match.cannotMove"));
+      return;
+    }
+    setKeyNote("");
+    if (target === "meeting_scheduled") {
+      // That move asks for a date: open the form on it.
+      setTo(target);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await transition(target, "");
+      onMoved(target);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
   const move = async (e: FormEvent) => {
     e.preventDefault();
     if (!to) return;
     setBusy(true);
     setError(null);
     try {
-      const current = await api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: m.id } } });
-      const etag = etagOf(current.response);
       const fullNote = to === "meeting_scheduled" && when ? `${t("match.meetingOn", { when: date(when, true) })}${note ? ` — ${note}` : ""}` : note;
-      await unwrap(
-        api.POST("/api/v1/matches/{match_id}/transitions", {
-          params: { path: { match_id: m.id }, header: { "if-match": etag } as never },
-          body: { to, note: fullNote },
-        }),
-      );
+      await transition(to, fullNote);
       setTo("");
       setNote("");
       setWhen("");
@@ -262,7 +348,15 @@ export function ProposalCard({
   const reasonLabel = (r: components["schemas"]["Reason"]) => (lang === "ar" ? r.label_ar : lang === "en" ? r.label_en : r.label_fr);
   const french = m.french_collectivity_ids.map((id) => collectivityName(names[id], lang)).join(" + ");
   return (
-    <article className="proposal" aria-label={`${collectivityName(names[m.lebanese_collectivity_id], lang)} ↔ ${french}`}>
+    <article
+      ref={self}
+      className="proposal"
+      aria-label={`${collectivityName(names[m.lebanese_collectivity_id], lang)} ↔ ${french}`}
+      tabIndex={onMoved ? 0 : undefined}
+      aria-describedby={onMoved ? "board-keys" : undefined}
+      aria-busy={busy || undefined}
+      onKeyDown={onMoved ? (e) => void onKey(e) : undefined}
+    >
       <p className="proposal-need">
         <Link to={`/needs/${m.need_id}`}>{needTitle ?? "…"}</Link>
       </p>
@@ -326,6 +420,11 @@ export function ProposalCard({
             </>
           )}
         </div>
+      )}
+      {keyNote && (
+        <p className="hint" role="status">
+          {keyNote}
+        </p>
       )}
       {allowed.length > 0 && (
         <form className="proposal-move" onSubmit={move}>
