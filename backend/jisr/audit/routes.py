@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from jisr.audit import service
 from jisr.audit.models import AuditEntry, AuditList, AuditPublic
@@ -11,7 +11,9 @@ from jisr.auth.deps import AdminOnly
 from jisr.core.db import SessionDep
 from jisr.core.errors import NotFound, responses
 from jisr.core.models import AwareUTC
-from jisr.core.pagination import ListParamsDep
+from jisr.core.pagination import ListParams, list_params_sorted_by
+
+AuditListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -30,7 +32,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 def list_audit(
     _: AdminOnly,
     session: SessionDep,
-    params: ListParamsDep,
+    params: AuditListParams,
     resource_type: Annotated[str | None, Query(max_length=40, description="`contacts`, `needs`…")] = None,
     resource_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=254)] = None,

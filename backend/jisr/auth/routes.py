@@ -4,7 +4,7 @@ import uuid
 from enum import Enum
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from jisr.auth import service
 from jisr.auth.deps import AdminOnly, Authenticated
@@ -25,8 +25,11 @@ from jisr.auth.models import (
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import AppError, Invalid, responses
-from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
+
+UserListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.USER_SORTABLE))]
+ClientListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.CLIENT_SORTABLE))]
 
 router = APIRouter(prefix="/api/v1")
 AUTH: list[str | Enum] = ["auth"]
@@ -101,7 +104,7 @@ def me(principal: Authenticated) -> Me:
     responses=responses(401, 403, 422),
 )
 def list_users(
-    _: AdminOnly, session: SessionDep, params: ListParamsDep, role: Role | None = None, q: SearchQ = None
+    _: AdminOnly, session: SessionDep, params: UserListParams, role: Role | None = None, q: SearchQ = None
 ) -> UserList:
     items, total = service.list_users(session, params=params, role=role, q=q)
     return UserList(items=items, total=total, limit=params.limit, offset=params.offset)
@@ -184,7 +187,7 @@ def delete_user(_: AdminOnly, session: SessionDep, user_id: uuid.UUID) -> None:
     response_model=ApiClientList,
     responses=responses(401, 403, 422),
 )
-def list_clients(_: AdminOnly, session: SessionDep, params: ListParamsDep) -> ApiClientList:
+def list_clients(_: AdminOnly, session: SessionDep, params: ClientListParams) -> ApiClientList:
     items, total = service.list_clients(session, params=params)
     return ApiClientList(items=items, total=total, limit=params.limit, offset=params.offset)
 

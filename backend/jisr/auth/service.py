@@ -24,6 +24,9 @@ from jisr.core.db import utcnow
 from jisr.core.errors import Conflict, Invalid, TooManyRequests, Unauthorized
 from jisr.core.pagination import ListParams, paginate
 
+USER_SORTABLE = {"email": User.email, "created_at": User.created_at, "updated_at": User.updated_at, "role": User.role}
+CLIENT_SORTABLE = {"name": ApiClient.name, "created_at": ApiClient.created_at, "updated_at": ApiClient.updated_at}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -194,7 +197,7 @@ def list_users(session: Session, *, params: ListParams, role: Role | None, q: st
         params,
         model=User,
         default="email",
-        sortable={"email": User.email, "created_at": User.created_at, "updated_at": User.updated_at, "role": User.role},
+        sortable=USER_SORTABLE,
     )
 
 
@@ -271,7 +274,7 @@ def list_clients(session: Session, *, params: ListParams) -> tuple[list[ApiClien
         params,
         model=ApiClient,
         default="name",
-        sortable={"name": ApiClient.name, "created_at": ApiClient.created_at, "updated_at": ApiClient.updated_at},
+        sortable=CLIENT_SORTABLE,
     )
 
 

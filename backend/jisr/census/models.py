@@ -12,7 +12,7 @@ from sqlmodel.main import SQLModelConfig
 
 from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime, utcnow
-from jisr.core.models import Entity, PublicMeta, partial_model
+from jisr.core.models import Entity, PublicMeta, not_a_number, partial_model
 from jisr.core.pagination import Page
 from jisr.needs.models import NeedPublic, Priority
 
@@ -32,6 +32,8 @@ class CampaignBase(SQLModel):
     closes_at: datetime = Field(
         sa_type=UTCDateTime, description="After this instant the links stop working (with an offset, e.g. `Z`)."
     )
+
+    _iso_closes_at = field_validator("closes_at", mode="before")(not_a_number)
 
     @field_validator("closes_at")
     @classmethod

@@ -32,9 +32,13 @@ from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import PayloadTooLarge, responses
 from jisr.core.models import as_dict
-from jisr.core.pagination import ListParamsDep
+from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.notifications import service as notify
+
+CampaignListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.CAMPAIGN_SORTABLE))]
+InvitationListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.INVITATION_SORTABLE))]
+ResponseListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.RESPONSE_SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/census", tags=["census"])
 
@@ -51,7 +55,7 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     response_model=CampaignList,
     responses=responses(401, 403, 422),
 )
-def list_campaigns(_: Staff, session: SessionDep, params: ListParamsDep) -> CampaignList:
+def list_campaigns(_: Staff, session: SessionDep, params: CampaignListParams) -> CampaignList:
     rows, total = service.list_campaigns(session, params=params)
     return CampaignList(items=service.campaign_public(rows), total=total, limit=params.limit, offset=params.offset)
 
@@ -144,7 +148,7 @@ def list_invitations(
     _: Staff,
     session: SessionDep,
     campaign_id: uuid.UUID,
-    params: ListParamsDep,
+    params: InvitationListParams,
     governorate: Annotated[str | None, Query(max_length=8)] = None,
     state: Literal["pending", "submitted", "revoked"] | None = None,
 ) -> InvitationList:
@@ -229,7 +233,7 @@ def reissue_invitation(
 def list_responses(
     _: Staff,
     session: SessionDep,
-    params: ListParamsDep,
+    params: ResponseListParams,
     campaign_id: uuid.UUID | None = None,
     status: ResponseStatus | None = None,
     collectivity_id: uuid.UUID | None = None,

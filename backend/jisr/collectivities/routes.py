@@ -22,8 +22,10 @@ from jisr.collectivities.models import (
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ, envelope, json_answer
+from jisr.core.pagination import ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
+
+CollectivityListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1")
 TAGS: list[str | Enum] = ["collectivities"]
@@ -82,7 +84,9 @@ CollectivityCriteria = Annotated[dict[str, Any], Depends(collectivity_criteria)]
     response_model=CollectivityList,
     responses=responses(401, 404, 422),
 )
-async def collectivities_page(token: RequiredBearer, criteria: CollectivityCriteria, params: ListParamsDep) -> Response:
+async def collectivities_page(
+    token: RequiredBearer, criteria: CollectivityCriteria, params: CollectivityListParams
+) -> Response:
     """`q` matches the name, Arabic name, other spellings and code, ignoring case and accents."""
 
     # The list fast path (core.pagination): one threadpool hop, one statement for the page, or
@@ -95,7 +99,7 @@ async def collectivities_page(token: RequiredBearer, criteria: CollectivityCrite
 
 
 def list_collectivities(
-    _: Authenticated, session: SessionDep, criteria: CollectivityCriteria, params: ListParamsDep
+    _: Authenticated, session: SessionDep, criteria: CollectivityCriteria, params: CollectivityListParams
 ) -> CollectivityList:
     """The same page for exports (jisr.exports.routes wraps this signature), in the request's session."""
     items, total = service.page(session.connection(), params=params, **criteria)

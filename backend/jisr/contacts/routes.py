@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from jisr.auth.deps import Staff
 from jisr.auth.models import Role
@@ -12,8 +12,10 @@ from jisr.contacts.models import ConsentFilter, Contact, ContactCreate, ContactL
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import Forbidden, responses
-from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
+
+ContactListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 
@@ -32,7 +34,7 @@ router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 def list_contacts(
     principal: Staff,
     session: SessionDep,
-    params: ListParamsDep,
+    params: ContactListParams,
     collectivity_id: uuid.UUID | None = None,
     active: bool | None = None,
     q: SearchQ = None,

@@ -1,12 +1,14 @@
 """Shared pieces of every resource: identity, timestamps, optimistic version, partial models."""
 
+import re
 import uuid
 from copy import copy
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Optional
 
-from pydantic import AfterValidator, AwareDatetime, create_model, model_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, create_model, model_validator
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from jisr.core.db import UTCDateTime, utcnow
 
@@ -18,9 +20,24 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("date out of range") from exc
 
 
-AwareUTC = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def not_a_number(value: Any) -> Any:
+    """Refuse a number where an instant is expected (a `mode="before"` validator).
+
+    Pydantic reads `0.5` or `"1700000000"` as seconds since 1970; the published schema says an ISO 8601 string, and
+    a number there is more likely a mistake than a timestamp: 422, as the schema promises."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date and time, e.g. 2024-05-01T09:00:00Z, not a number")
+    return value
+
+
+AwareUTC = Annotated[AwareDatetime, BeforeValidator(not_a_number), AfterValidator(_to_utc)]
 """An instant given by a client: the offset is required (a naive time is ambiguous: 422, not a 500 at
-flush time), and the value is kept and answered in UTC."""
+flush time), and the value is kept and answered in UTC. A number is refused (see `not_a_number`)."""
+Instant = Annotated[datetime, BeforeValidator(not_a_number)]
+"""A date and time given by a client, as ISO 8601 only (see `not_a_number`)."""
 
 
 class Entity(SQLModel):
@@ -43,8 +60,28 @@ class PublicMeta(SQLModel):
     updated_at: datetime
 
 
+def _publish_required_as_not_null(schema: dict[str, Any], model: type[Any]) -> None:
+    """In an update model's JSON schema, a field that may be omitted but not set to null is not nullable.
+
+    Its annotation is `X | None` (omitted means unchanged), but `_no_null_for_required` refuses null: publish `X`,
+    so that the schema says what the validation does."""
+    for name in getattr(model, "_required", ()):
+        prop = schema.get("properties", {}).get(name)
+        if not prop or "anyOf" not in prop:
+            continue
+        kept = [s for s in prop["anyOf"] if s.get("type") != "null"]
+        if prop.get("default", ...) is None:
+            del prop["default"]
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update({k: v for k, v in kept[0].items() if k not in prop})
+        else:
+            prop["anyOf"] = kept
+
+
 class _Partial(SQLModel):
     _required: ClassVar[frozenset[str]] = frozenset()
+    model_config = SQLModelConfig(json_schema_extra=_publish_required_as_not_null)
 
     @model_validator(mode="before")
     @classmethod

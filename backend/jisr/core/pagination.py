@@ -1,8 +1,9 @@
 """List parameters and the page envelope shared by every list endpoint."""
 
 import asyncio
+import re
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -43,25 +44,40 @@ class ListParams(BaseModel):
     updated_since: datetime | None = None
 
 
-async def list_params(
-    limit: Annotated[int, Query(ge=0, le=500, description="Page size (at most 500).")] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
-    sort: Annotated[
-        str | None,
-        Query(
-            max_length=200,
-            description="Comma-separated fields; prefix with `-` for descending: `-updated_at,name`.",
-        ),
-    ] = None,
-    updated_since: Annotated[
-        AwareUTC | None,
-        Query(description="Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`)."),
-    ] = None,
-) -> ListParams:
-    return ListParams(limit=limit, offset=offset, sort=sort, updated_since=updated_since)
+def sort_pattern(fields: Iterable[str]) -> str:
+    """The `sort` values a list takes: its fields, comma-separated, each with an optional `-`/`+` (a `+` left
+    unencoded in a URL arrives as a space)."""
+    one = "[-+ ]?(?:" + "|".join(re.escape(f) for f in sorted(fields)) + ")"
+    return f"^{one}(?:,{one})*$"
 
 
-ListParamsDep = Annotated[ListParams, Depends(list_params)]
+def list_params_sorted_by(fields: Iterable[str]) -> Callable[..., Any]:
+    """The list parameters of a list sortable by `fields`, as a dependency.
+
+    The `sort` parameter is published with the exact pattern of what the list takes (validation and the schema say
+    the same thing, so clients and schemathesis can tell a valid `sort` from an invalid one), and checked by it."""
+    names = sorted(fields)
+    pattern = sort_pattern(names)
+    sort_doc = "Comma-separated fields; prefix with `-` for descending. Fields: " + ", ".join(f"`{n}`" for n in names)
+
+    async def list_params(
+        limit: Annotated[int, Query(ge=0, le=500, description="Page size (at most 500).")] = 50,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
+        sort: Annotated[str | None, Query(max_length=200, pattern=pattern, description=sort_doc + ".")] = None,
+        updated_since: Annotated[
+            AwareUTC | None,
+            Query(description="Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`)."),
+        ] = None,
+    ) -> ListParams:
+        return ListParams(limit=limit, offset=offset, sort=sort, updated_since=updated_since)
+
+    list_params.sort_fields = tuple(names)  # type: ignore[attr-defined]  # read by the exports of these lists
+    return list_params
+
+
+def sorted_list_params(fields: Iterable[str]) -> Any:
+    """``Annotated[ListParams, Depends(...)]`` for a route whose list is sortable by ``fields``."""
+    return Annotated[ListParams, Depends(list_params_sorted_by(fields))]
 
 
 def paginate(

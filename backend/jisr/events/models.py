@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from jisr.collectivities.models import Country
 from jisr.core.db import UTCDateTime
-from jisr.core.models import Entity, PublicMeta, partial_model
+from jisr.core.models import Entity, PublicMeta, not_a_number, partial_model
 from jisr.core.pagination import Page
 
 
@@ -91,6 +91,8 @@ class EventBase(SQLModel):
     )
     status: EventStatus = Field(default=EventStatus.planned, sa_type=String(10), index=True)
     speakers: list[Speaker] = Field(default_factory=list, max_length=50, sa_type=JSON)
+
+    _iso_times = field_validator("starts_at", "ends_at", mode="before")(not_a_number)
 
     @field_validator("timezone")
     @classmethod

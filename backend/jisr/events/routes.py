@@ -1,10 +1,9 @@
 """Events: webinars, workshops, field missions and meetings; registrations, attendance, questions."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from jisr.auth.deps import Authenticated, Editor, Staff, ensure_own_collectivity
 from jisr.auth.models import Language
@@ -13,7 +12,8 @@ from jisr.core.config import get_settings
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParams, ListParamsDep, SearchQ
+from jisr.core.models import Instant
+from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.core.spreadsheet import excel_csv
 from jisr.events import ical, participants, service
@@ -41,6 +41,10 @@ from jisr.events.models import (
 from jisr.needs import service as needs
 from jisr.notifications import service as notify
 
+EventListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
+RegistrationListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.REG_SORTABLE))]
+QuestionListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.Q_SORTABLE))]
+
 router = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 ICS = "text/calendar; charset=utf-8"
@@ -66,13 +70,13 @@ def _one(session: Any, event: Any, response: Response) -> EventPublic:
 def list_events(
     _: Authenticated,
     session: SessionDep,
-    params: ListParamsDep,
+    params: EventListParams,
     kind: EventKind | None = None,
     status: EventStatus | None = None,
     audience: Audience | None = None,
     country: Country | None = None,
-    starts_after: Annotated[datetime | None, Query(description="Events starting at or after this instant.")] = None,
-    starts_before: Annotated[datetime | None, Query(description="Events starting before this instant.")] = None,
+    starts_after: Annotated[Instant | None, Query(description="Events starting at or after this instant.")] = None,
+    starts_before: Annotated[Instant | None, Query(description="Events starting before this instant.")] = None,
     q: SearchQ = None,
 ) -> EventList:
     """Ordered by start by default. The needs raised at an event: `GET /api/v1/needs?source_event_id={id}`."""
@@ -189,7 +193,7 @@ def list_registrations(
     principal: Editor,
     session: SessionDep,
     event_id: uuid.UUID,
-    params: ListParamsDep,
+    params: RegistrationListParams,
     status: RegistrationStatus | None = None,
     collectivity_id: uuid.UUID | None = None,
 ) -> RegistrationList:
@@ -331,7 +335,7 @@ def list_questions(
     principal: Authenticated,
     session: SessionDep,
     event_id: uuid.UUID,
-    params: ListParamsDep,
+    params: QuestionListParams,
     answered: bool | None = None,
 ) -> QuestionList:
     """Coordinators see every question; others the published answers, and members their own questions."""

@@ -11,12 +11,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.params import Depends as DependsMarker
 
 from jisr.collectivities.routes import list_collectivities
 from jisr.contacts.routes import list_contacts
 from jisr.core.db import utcnow
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParams
+from jisr.core.models import AwareUTC
+from jisr.core.pagination import ListParams, sort_pattern
 from jisr.exports import service
 from jisr.exports.service import ExportFormat, Lookups, Separator
 from jisr.needs.routes import list_needs
@@ -54,20 +56,34 @@ class ExportOptions:
     separator: Separator
 
 
-def export_options(
-    sort: Annotated[str | None, Query(max_length=200)] = None,
-    updated_since: Annotated[datetime | None, Query()] = None,
-    separator: Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")] = Separator.semicolon,
-) -> ExportOptions:
-    """A dependency, so that these parameters come after the list's own filters in the schema."""
-    return ExportOptions(sort, updated_since, separator)
+def export_options_for(sort_fields: tuple[str, ...]) -> Callable[..., ExportOptions]:
+    """The options of an export, as a dependency, so that they come after the list's own filters in the schema;
+    `sort` takes the fields its list takes (the same pattern as the list's)."""
+    pattern = sort_pattern(sort_fields)
+
+    def export_options(
+        sort: Annotated[str | None, Query(max_length=200, pattern=pattern)] = None,
+        updated_since: Annotated[AwareUTC | None, Query()] = None,
+        separator: Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")] = Separator.semicolon,
+    ) -> ExportOptions:
+        return ExportOptions(sort, updated_since, separator)
+
+    return export_options
 
 
-def _extra_params() -> list[inspect.Parameter]:
+def _sort_fields(list_fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The fields the list behind an export sorts by (its `params` dependency knows them)."""
+    annotation = inspect.signature(list_fn).parameters["params"].annotation
+    dependency = next(m.dependency for m in annotation.__metadata__ if isinstance(m, DependsMarker))
+    return tuple(getattr(dependency, "sort_fields"))  # noqa: B009  (set by list_params_sorted_by)
+
+
+def _extra_params(list_fn: Callable[..., Any]) -> list[inspect.Parameter]:
     kw = inspect.Parameter.KEYWORD_ONLY
+    options = Depends(export_options_for(_sort_fields(list_fn)))
     return [
         inspect.Parameter("format", kw, annotation=Annotated[ExportFormat, Path(description="csv, xlsx or json")]),
-        inspect.Parameter("options", kw, annotation=Annotated[ExportOptions, Depends(export_options)]),
+        inspect.Parameter("options", kw, annotation=Annotated[ExportOptions, options]),
     ]
 
 
@@ -110,7 +126,7 @@ def _add(
             headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt.value}"'},
         )
 
-    export.__signature__ = inspect.Signature(own + _extra_params(), return_annotation=Response)  # type: ignore[attr-defined]
+    export.__signature__ = inspect.Signature(own + _extra_params(list_fn), return_annotation=Response)  # type: ignore[attr-defined]
     export.__name__ = f"export_{name.replace('-', '_')}"
     router.add_api_route(
         f"/{name}.{{format}}",

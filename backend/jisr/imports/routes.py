@@ -4,7 +4,7 @@ import tempfile
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -13,9 +13,11 @@ from jisr.auth.deps import Staff
 from jisr.core.config import get_settings
 from jisr.core.db import SessionDep, new_session
 from jisr.core.errors import Invalid, responses
-from jisr.core.pagination import ListParamsDep
+from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.imports import columns, parsing, service
 from jisr.imports.models import ImportJobList, ImportKind, ImportReport, JobStatus, OnError
+
+ImportListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
@@ -252,7 +254,7 @@ async def import_file(
 def list_imports(
     _: Staff,
     session: SessionDep,
-    params: ListParamsDep,
+    params: ImportListParams,
     kind: Annotated[str | None, Query(max_length=30)] = None,
     status: JobStatus | None = None,
 ) -> ImportJobList:

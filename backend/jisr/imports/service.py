@@ -416,11 +416,13 @@ def get(session: Session, id: uuid.UUID) -> ImportJob:
     return get_or_404(session, ImportJob, id, "import")
 
 
+SORTABLE = {"created_at": ImportJob.created_at, "updated_at": ImportJob.updated_at}
+
+
 def list_(session: Session, *, params: ListParams, kind: str | None, status: str | None) -> tuple[list[Any], int]:
     stmt = select(ImportJob)
     if kind:
         stmt = stmt.where(ImportJob.kind == kind)
     if status:
         stmt = stmt.where(ImportJob.status == status)
-    sortable = {"created_at": ImportJob.created_at, "updated_at": ImportJob.updated_at}
-    return paginate(session, stmt, params, model=ImportJob, sortable=sortable, default="-created_at")
+    return paginate(session, stmt, params, model=ImportJob, sortable=SORTABLE, default="-created_at")

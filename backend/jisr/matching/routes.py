@@ -14,7 +14,7 @@ from jisr.core.config import get_settings
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep
+from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.core.routing import IfMatch
 from jisr.matching import meetings, service
 from jisr.matching.models import (
@@ -35,6 +35,9 @@ from jisr.matching.models import (
     TransitionCreate,
 )
 from jisr.notifications import proposals as notify_proposals
+
+RunListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.RUN_SORTABLE))]
+MatchListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/matches", tags=["matches"])
 
@@ -76,7 +79,7 @@ def create_run(principal: Staff, session: SessionDep, data: MatchRunCreate, resp
     response_model=MatchRunList,
     responses=responses(401, 403, 422),
 )
-def list_runs(_: Reader, session: SessionDep, params: ListParamsDep) -> MatchRunList:
+def list_runs(_: Reader, session: SessionDep, params: RunListParams) -> MatchRunList:
     rows, total = service.list_runs(session, params=params)
     return MatchRunList(items=service.run_public(rows), total=total, limit=params.limit, offset=params.offset)
 
@@ -125,7 +128,7 @@ def compare_runs(
 def list_matches(
     principal: Authenticated,
     session: SessionDep,
-    params: ListParamsDep,
+    params: MatchListParams,
     need_id: uuid.UUID | None = None,
     status: MatchStatus | None = None,
     kind: MatchKind | None = None,

@@ -11,7 +11,7 @@ from jisr.collectivities.models import Country
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ, envelope, json_answer
+from jisr.core.pagination import ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.needs import service
 from jisr.needs.models import (
@@ -24,6 +24,8 @@ from jisr.needs.models import (
     NeedUpdate,
     Priority,
 )
+
+NeedListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/needs", tags=["needs"])
 
@@ -58,7 +60,7 @@ NeedCriteria = Annotated[dict[str, Any], Depends(need_criteria)]
 @router.get(
     "", operation_id="needs-list", summary="List needs", response_model=NeedList, responses=responses(401, 404, 422)
 )
-async def needs_page(token: RequiredBearer, criteria: NeedCriteria, params: ListParamsDep) -> Response:
+async def needs_page(token: RequiredBearer, criteria: NeedCriteria, params: NeedListParams) -> Response:
     # The list fast path (core.pagination): one threadpool hop, one statement for the page, or
     # none while the database has not changed.
     def answer(conn: Connection) -> dict[str, Any]:
@@ -68,7 +70,7 @@ async def needs_page(token: RequiredBearer, criteria: NeedCriteria, params: List
     return await json_answer(answer, key=answer_key(token, "needs", criteria, params))
 
 
-def list_needs(_: Authenticated, session: SessionDep, criteria: NeedCriteria, params: ListParamsDep) -> NeedList:
+def list_needs(_: Authenticated, session: SessionDep, criteria: NeedCriteria, params: NeedListParams) -> NeedList:
     """The same page for exports (jisr.exports.routes wraps this signature), in the request's session."""
     items, total = service.page(session.connection(), params=params, **criteria)
     return NeedList(items=items, total=total, limit=params.limit, offset=params.offset)  # type: ignore[arg-type]

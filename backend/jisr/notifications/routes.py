@@ -3,17 +3,20 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlmodel import select
 
 from jisr.auth.deps import AdminOnly
 from jisr.core.crud import get_or_404
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, Page, paginate
+from jisr.core.pagination import ListParams, Page, list_params_sorted_by, paginate
 from jisr.notifications import service as _emails  # noqa: F401  (registers the e-mail sender)
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem, OutboxItemPublic, OutboxStatus
+
+SORTABLE = {"created_at": OutboxItem.created_at, "next_attempt_at": OutboxItem.next_attempt_at}
+OutboxListParams = Annotated[ListParams, Depends(list_params_sorted_by(SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/outbox", tags=["outbox"])
 
@@ -33,7 +36,7 @@ class OutboxList(Page[OutboxItemPublic]):
 def list_outbox(
     _: AdminOnly,
     session: SessionDep,
-    params: ListParamsDep,
+    params: OutboxListParams,
     status: Annotated[OutboxStatus | None, Query()] = None,
     kind: Annotated[str | None, Query(max_length=20, description="`email`, `webhook`…")] = None,
     target: Annotated[str | None, Query(max_length=500, description="An e-mail address, a webhook id…")] = None,
@@ -45,8 +48,7 @@ def list_outbox(
         stmt = stmt.where(OutboxItem.kind == kind)
     if target:
         stmt = stmt.where(OutboxItem.target == target)
-    sortable = {"created_at": OutboxItem.created_at, "next_attempt_at": OutboxItem.next_attempt_at}
-    rows, total = paginate(session, stmt, params, model=OutboxItem, sortable=sortable, default="-created_at")
+    rows, total = paginate(session, stmt, params, model=OutboxItem, sortable=SORTABLE, default="-created_at")
     items = [OutboxItemPublic.model_validate(r, from_attributes=True) for r in rows]
     return OutboxList(items=items, total=total, limit=params.limit, offset=params.offset)
 

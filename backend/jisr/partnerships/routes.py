@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from jisr.auth.deps import Authenticated, Staff
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.partnerships import service
 from jisr.partnerships.models import (
@@ -19,6 +19,8 @@ from jisr.partnerships.models import (
     PartnershipStatus,
     PartnershipUpdate,
 )
+
+PartnershipListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/partnerships", tags=["partnerships"])
 
@@ -33,7 +35,7 @@ router = APIRouter(prefix="/api/v1/partnerships", tags=["partnerships"])
 def list_partnerships(
     _: Authenticated,
     session: SessionDep,
-    params: ListParamsDep,
+    params: PartnershipListParams,
     status: PartnershipStatus | None = None,
     french_collectivity_id: uuid.UUID | None = None,
     lebanese_collectivity_id: uuid.UUID | None = None,

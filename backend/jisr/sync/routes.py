@@ -1,5 +1,6 @@
 """Delta sync: what changed since your last call, deletions included."""
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +12,9 @@ from jisr.sync import service
 from jisr.sync.models import ChangePage
 
 router = APIRouter(prefix="/api/v1/changes", tags=["changes"])
+
+# The feed's types as an enum, so that the schema lists them and validation refuses others (an empty `types=` too).
+ChangeType = StrEnum("ChangeType", [(name, name) for name in service.FEEDS])  # type: ignore[misc]
 
 
 @router.get(
@@ -40,8 +44,8 @@ def list_changes(
     since: Annotated[str | None, Query(max_length=200, description="`next_cursor` of your last call.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     types: Annotated[
-        list[str] | None, Query(max_length=10, description="Only these types (repeat the parameter).")
+        list[ChangeType] | None, Query(max_length=10, description="Only these types (repeat the parameter).")
     ] = None,
 ) -> ChangePage:
-    feeds = service.visible_feeds(principal, types)
+    feeds = service.visible_feeds(principal, [t.value for t in types] if types else None)
     return service.changes(session, principal=principal, feeds=feeds, since=since, limit=limit)

@@ -1,14 +1,15 @@
 """The theme tree."""
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from jisr.auth.deps import Authenticated, Staff
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParamsDep, SearchQ
+from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.tags import service
 from jisr.tags.models import (
@@ -18,6 +19,8 @@ from jisr.tags.models import (
     ThematicTagPublic,
     ThematicTagUpdate,
 )
+
+TagListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/tags", tags=["tags"])
 
@@ -30,7 +33,7 @@ router = APIRouter(prefix="/api/v1/tags", tags=["tags"])
     responses=responses(401, 404, 422),
 )
 def list_tags(
-    _: Authenticated, session: SessionDep, params: ListParamsDep, parent: str | None = None, q: SearchQ = None
+    _: Authenticated, session: SessionDep, params: TagListParams, parent: str | None = None, q: SearchQ = None
 ) -> ThematicTagList:
     """The whole tree is small: `limit=500` returns it at once. `parent=<slug>` lists one branch."""
     items, total = service.list_tags(session, params=params, parent=parent, q=q)

@@ -18,6 +18,13 @@ from jisr.core.pagination import ListParams, paginate
 from jisr.core.text import fold
 from jisr.tags.models import Relation, TagLink, ThematicTag, ThematicTagCreate
 
+SORTABLE = {
+    "position": ThematicTag.position,
+    "slug": ThematicTag.slug,
+    "label_fr": ThematicTag.label_fr,
+    "updated_at": ThematicTag.updated_at,
+}
+
 
 def seed_reference_tags(session: Session) -> int:
     """Insert the tags of the reference CSV that are missing (by slug). Returns how many."""
@@ -64,12 +71,7 @@ def list_tags(session: Session, *, params: ListParams, parent: str | None, q: st
         params,
         model=ThematicTag,
         default="position",
-        sortable={
-            "position": ThematicTag.position,
-            "slug": ThematicTag.slug,
-            "label_fr": ThematicTag.label_fr,
-            "updated_at": ThematicTag.updated_at,
-        },
+        sortable=SORTABLE,
     )
 
 

@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from jisr.auth.deps import AdminOnly
 from jisr.core.crud import get_or_404, set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import NotFound, responses
-from jisr.core.pagination import ListParamsDep
+from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem, OutboxItemPublic, OutboxStatus
@@ -22,6 +22,9 @@ from jisr.webhooks.models import (
     WebhookUpdate,
     WebhookWithSecret,
 )
+
+WebhookListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
+DeliveryListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.DELIVERY_SORTABLE))]
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 
@@ -42,7 +45,7 @@ retried with backoff (30 s, 2 min, 8 min, 32 min, 2 h, then every 6 h; 8 attempt
     response_model=WebhookList,
     responses=responses(401, 403, 422),
 )
-def list_webhooks(_: AdminOnly, session: SessionDep, params: ListParamsDep) -> WebhookList:
+def list_webhooks(_: AdminOnly, session: SessionDep, params: WebhookListParams) -> WebhookList:
     rows, total = service.list_(session, params=params)
     items = [WebhookPublic.model_validate(r, from_attributes=True) for r in rows]
     return WebhookList(items=items, total=total, limit=params.limit, offset=params.offset)
@@ -125,7 +128,7 @@ def list_deliveries(
     _: AdminOnly,
     session: SessionDep,
     webhook_id: uuid.UUID,
-    params: ListParamsDep,
+    params: DeliveryListParams,
     status: Annotated[OutboxStatus | None, Query()] = None,
 ) -> DeliveryList:
     obj = service.get(session, webhook_id)

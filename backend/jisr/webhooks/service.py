@@ -104,10 +104,13 @@ def delete(session: Session, obj: WebhookSubscription) -> None:
     session.flush()
 
 
+SORTABLE = {"url": WebhookSubscription.url, "created_at": WebhookSubscription.created_at}
+DELIVERY_SORTABLE = {"created_at": OutboxItem.created_at, "next_attempt_at": OutboxItem.next_attempt_at}
+
+
 def list_(session: Session, *, params: ListParams) -> tuple[list[WebhookSubscription], int]:
-    sortable = {"url": WebhookSubscription.url, "created_at": WebhookSubscription.created_at}
     return paginate(
-        session, select(WebhookSubscription), params, model=WebhookSubscription, sortable=sortable, default="created_at"
+        session, select(WebhookSubscription), params, model=WebhookSubscription, sortable=SORTABLE, default="created_at"
     )
 
 
@@ -117,8 +120,7 @@ def deliveries(
     stmt = select(OutboxItem).where(OutboxItem.kind == KIND, OutboxItem.target == str(obj.id))
     if status:
         stmt = stmt.where(OutboxItem.status == status)
-    sortable = {"created_at": OutboxItem.created_at, "next_attempt_at": OutboxItem.next_attempt_at}
-    rows, total = paginate(session, stmt, params, model=OutboxItem, sortable=sortable, default="-created_at")
+    rows, total = paginate(session, stmt, params, model=OutboxItem, sortable=DELIVERY_SORTABLE, default="-created_at")
     return [OutboxItemPublic.model_validate(r, from_attributes=True) for r in rows], total
 
 

@@ -1815,12 +1815,12 @@ export interface components {
         /** ApiClientUpdate */
         ApiClientUpdate: {
             /** Name */
-            name?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            name?: string;
+            role?: components["schemas"]["Role"];
             /** Collectivity Id */
             collectivity_id?: string | null;
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
         };
         /** ApiClientWithSecret */
         ApiClientWithSecret: {
@@ -2091,19 +2091,20 @@ export interface components {
         /** CampaignUpdate */
         CampaignUpdate: {
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Description */
-            description?: string | null;
+            description?: string;
             /**
              * Languages
              * @description Languages the form is offered in; the first is the form's default.
              */
-            languages?: components["schemas"]["Language"][] | null;
+            languages?: components["schemas"]["Language"][];
             /**
              * Closes At
+             * Format: date-time
              * @description After this instant the links stop working (with an offset, e.g. `Z`).
              */
-            closes_at?: string | null;
+            closes_at?: string;
         };
         /**
          * Capacity
@@ -2230,6 +2231,11 @@ export interface components {
             /** Has More */
             has_more: boolean;
         };
+        /**
+         * ChangeType
+         * @enum {string}
+         */
+        ChangeType: "collectivities" | "needs" | "partnerships" | "contacts" | "tags" | "events" | "matches";
         /** CollectivityCreate */
         CollectivityCreate: {
             /**
@@ -2418,17 +2424,17 @@ export interface components {
         };
         /** CollectivityUpdate */
         CollectivityUpdate: {
-            country?: components["schemas"]["Country"] | null;
-            kind?: components["schemas"]["Kind"] | null;
+            country?: components["schemas"]["Country"];
+            kind?: components["schemas"]["Kind"];
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Name Ar */
             name_ar?: string | null;
             /**
              * Name Alt
              * @description Other spellings, used by search.
              */
-            name_alt?: string[] | null;
+            name_alt?: string[];
             /**
              * Code
              * @description INSEE code, SIREN, département or région code…
@@ -2465,33 +2471,33 @@ export interface components {
             /** Website */
             website?: string | null;
             /** Languages */
-            languages?: components["schemas"]["Language"][] | null;
+            languages?: components["schemas"]["Language"][];
             /** Description */
-            description?: string | null;
+            description?: string;
             /** @description France: staff and budget it can give to international action. */
             capacity?: components["schemas"]["Capacity"] | null;
             /**
              * Preferred Governorates
              * @description France: governorate codes where it would rather work.
              */
-            preferred_governorates?: string[] | null;
+            preferred_governorates?: string[];
             /**
              * Expertise Tag Ids
              * @description Themes it can bring.
              */
-            expertise_tag_ids?: string[] | null;
+            expertise_tag_ids?: string[];
             /**
              * Interest Tag Ids
              * @description Themes it seeks.
              */
-            interest_tag_ids?: string[] | null;
+            interest_tag_ids?: string[];
             /**
              * External Refs
              * @description {"cuf": "C-1234"}
              */
             external_refs?: {
                 [key: string]: string;
-            } | null;
+            };
         };
         /** ComparisonItem */
         ComparisonItem: {
@@ -2628,28 +2634,32 @@ export interface components {
         };
         /** ContactUpdate */
         ContactUpdate: {
-            /** Collectivity Id */
-            collectivity_id?: string | null;
+            /**
+             * Collectivity Id
+             * Format: uuid
+             */
+            collectivity_id?: string;
             /** Full Name */
-            full_name?: string | null;
+            full_name?: string;
             /**
              * Role
              * @description Mayor, elected official, staff…
              */
-            role?: string | null;
+            role?: string;
             /** Email */
             email?: string | null;
             /** Phone */
             phone?: string | null;
             /** Languages */
-            languages?: components["schemas"]["Language"][] | null;
+            languages?: components["schemas"]["Language"][];
             /**
              * Consent At
+             * Format: date-time
              * @description When the person agreed to be listed.
              */
-            consent_at?: string | null;
+            consent_at?: string;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
         };
         /**
          * Country
@@ -2862,40 +2872,42 @@ export interface components {
         EventStatus: "planned" | "open" | "closed" | "cancelled" | "done";
         /** EventUpdate */
         EventUpdate: {
-            kind?: components["schemas"]["EventKind"] | null;
+            kind?: components["schemas"]["EventKind"];
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Description */
-            description?: string | null;
+            description?: string;
             /**
              * Starts At
+             * Format: date-time
              * @description An instant. With an offset (`Z`, `+02:00`) it is taken as is; without one it is the wall time in the event's `timezone`. Stored and returned in UTC; `*_local` gives the wall time in `timezone`.
              */
-            starts_at?: string | null;
+            starts_at?: string;
             /**
              * Ends At
+             * Format: date-time
              * @description An instant. With an offset (`Z`, `+02:00`) it is taken as is; without one it is the wall time in the event's `timezone`. Stored and returned in UTC; `*_local` gives the wall time in `timezone`.
              */
-            ends_at?: string | null;
+            ends_at?: string;
             /**
              * Timezone
              * @description IANA name: Asia/Beirut, Europe/Paris.
              */
-            timezone?: string | null;
+            timezone?: string;
             /** Location */
-            location?: string | null;
+            location?: string;
             country?: components["schemas"]["Country"] | null;
             /** Online Url */
             online_url?: string | null;
-            audience?: components["schemas"]["Audience"] | null;
+            audience?: components["schemas"]["Audience"];
             /**
              * Capacity
              * @description Seats (one per collectivity); null: no limit.
              */
             capacity?: number | null;
-            status?: components["schemas"]["EventStatus"] | null;
+            status?: components["schemas"]["EventStatus"];
             /** Speakers */
-            speakers?: components["schemas"]["Speaker"][] | null;
+            speakers?: components["schemas"]["Speaker"][];
         };
         /**
          * ExportFormat
@@ -3629,16 +3641,19 @@ export interface components {
         NeedStatus: "draft" | "open" | "in_discussion" | "matched" | "closed";
         /** NeedUpdate */
         NeedUpdate: {
-            /** Collectivity Id */
-            collectivity_id?: string | null;
-            direction?: components["schemas"]["Direction"] | null;
+            /**
+             * Collectivity Id
+             * Format: uuid
+             */
+            collectivity_id?: string;
+            direction?: components["schemas"]["Direction"];
             /** Title */
-            title?: string | null;
+            title?: string;
             /** Description */
-            description?: string | null;
-            priority?: components["schemas"]["Priority"] | null;
-            status?: components["schemas"]["NeedStatus"] | null;
-            source?: components["schemas"]["NeedSource"] | null;
+            description?: string;
+            priority?: components["schemas"]["Priority"];
+            status?: components["schemas"]["NeedStatus"];
+            source?: components["schemas"]["NeedSource"];
             /**
              * Source Event Id
              * @description The event where the need was raised.
@@ -3647,11 +3662,11 @@ export interface components {
             /** Estimated Budget Eur */
             estimated_budget_eur?: number | null;
             /** Tag Ids */
-            tag_ids?: string[] | null;
+            tag_ids?: string[];
             /** External Refs */
             external_refs?: {
                 [key: string]: string;
-            } | null;
+            };
         };
         /**
          * OnError
@@ -3844,11 +3859,17 @@ export interface components {
         PartnershipStatus: "active" | "dormant" | "ended" | "planned";
         /** PartnershipUpdate */
         PartnershipUpdate: {
-            /** French Collectivity Id */
-            french_collectivity_id?: string | null;
-            /** Lebanese Collectivity Id */
-            lebanese_collectivity_id?: string | null;
-            status?: components["schemas"]["PartnershipStatus"] | null;
+            /**
+             * French Collectivity Id
+             * Format: uuid
+             */
+            french_collectivity_id?: string;
+            /**
+             * Lebanese Collectivity Id
+             * Format: uuid
+             */
+            lebanese_collectivity_id?: string;
+            status?: components["schemas"]["PartnershipStatus"];
             /** Started Year */
             started_year?: number | null;
             /** Ended Year */
@@ -3856,18 +3877,18 @@ export interface components {
             /** Last Activity Year */
             last_activity_year?: number | null;
             /** Description */
-            description?: string | null;
+            description?: string;
             /**
              * Atlas Id
              * @description Identifier in the Atlas of decentralized cooperation.
              */
             atlas_id?: string | null;
             /** Tag Ids */
-            tag_ids?: string[] | null;
+            tag_ids?: string[];
             /** External Refs */
             external_refs?: {
                 [key: string]: string;
-            } | null;
+            };
         };
         /** PersonalData */
         PersonalData: {
@@ -4455,15 +4476,15 @@ export interface components {
         /** ThematicTagUpdate */
         ThematicTagUpdate: {
             /** Slug */
-            slug?: string | null;
+            slug?: string;
             /** Parent Id */
             parent_id?: string | null;
             /** Label Fr */
-            label_fr?: string | null;
+            label_fr?: string;
             /** Label En */
-            label_en?: string | null;
+            label_en?: string;
             /** Label Ar */
-            label_ar?: string | null;
+            label_ar?: string;
             /**
              * Call 2024 Theme
              * @description The theme of the ministry's 2024 France–Lebanon call this tag falls under.
@@ -4473,7 +4494,7 @@ export interface components {
              * Position
              * @description Order among its siblings.
              */
-            position?: number | null;
+            position?: number;
         };
         /** ThemeOption */
         ThemeOption: {
@@ -4612,18 +4633,21 @@ export interface components {
         };
         /** UserUpdate */
         UserUpdate: {
-            /** Email */
-            email?: string | null;
+            /**
+             * Email
+             * Format: email
+             */
+            email?: string;
             /** Full Name */
-            full_name?: string | null;
-            role?: components["schemas"]["Role"] | null;
+            full_name?: string;
+            role?: components["schemas"]["Role"];
             /** Collectivity Id */
             collectivity_id?: string | null;
-            language?: components["schemas"]["Language"] | null;
+            language?: components["schemas"]["Language"];
             /** Is Active */
-            is_active?: boolean | null;
+            is_active?: boolean;
             /** Password */
-            password?: string | null;
+            password?: string;
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -4707,13 +4731,13 @@ export interface components {
              * Url
              * @description Where events are POSTed.
              */
-            url?: string | null;
+            url?: string;
             /** Events */
-            events?: components["schemas"]["WebhookEvent"][] | null;
+            events?: components["schemas"]["WebhookEvent"][];
             /** Description */
-            description?: string | null;
+            description?: string;
             /** Active */
-            active?: boolean | null;
+            active?: boolean;
             /**
              * Secret
              * @description The HMAC key (16+ characters). Left out on create: Jisr generates one and returns it once.
@@ -4915,7 +4939,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `email`, `role`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -5237,7 +5261,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `name`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -5593,7 +5617,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `label_fr`, `position`, `slug`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -5925,7 +5949,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `country`, `created_at`, `governorate`, `kind`, `name`, `population`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -6273,7 +6297,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `full_name`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -6589,7 +6613,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `priority`, `status`, `title`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -6919,7 +6943,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `last_activity_year`, `started_year`, `status`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -7242,7 +7266,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `starts_at`, `status`, `title`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -7617,7 +7641,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `status`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -8028,7 +8052,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `answered_at`, `created_at`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -8281,7 +8305,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `closes_at`, `created_at`, `title`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -8645,7 +8669,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `governorate`, `submitted_at`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -8914,7 +8938,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `status`, `submitted_at`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -9378,7 +9402,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -9618,7 +9642,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `need_id`, `rank`, `score`, `status`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -10316,7 +10340,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `updated_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -10882,7 +10906,7 @@ export interface operations {
                 since?: string | null;
                 limit?: number;
                 /** @description Only these types (repeat the parameter). */
-                types?: string[] | null;
+                types?: components["schemas"]["ChangeType"][] | null;
             };
             header?: never;
             path?: never;
@@ -10926,7 +10950,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `url`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -11222,7 +11246,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `next_attempt_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -11413,7 +11437,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `created_at`, `next_attempt_at`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
@@ -11623,7 +11647,7 @@ export interface operations {
                 limit?: number;
                 /** @description Rows to skip. */
                 offset?: number;
-                /** @description Comma-separated fields; prefix with `-` for descending: `-updated_at,name`. */
+                /** @description Comma-separated fields; prefix with `-` for descending. Fields: `action`, `at`, `resource_type`. */
                 sort?: string | null;
                 /** @description Only rows changed at or after this instant (ISO 8601 with an offset: `Z` or `+03:00`). */
                 updated_since?: string | null;
