@@ -1,12 +1,16 @@
-"""Too many failed sign-ins for one account (or from one address) → 429 for a while."""
+"""Failed sign-ins: the address that fails waits longer and longer (429); the account is never locked."""
 
 from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import update
+from sqlmodel import select
 
+from jisr.audit.models import AuditEntry
 from jisr.auth.models import LoginFailure
 from jisr.core.db import new_session, utcnow
+from jisr.outbox.models import OutboxItem
 from tests.conftest import PASSWORD, Api
 
 
@@ -16,7 +20,7 @@ def login(api: Api, username: str, password: str) -> Any:
     )
 
 
-def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(api: Api) -> None:
+def test_five_wrong_passwords_hold_that_address_back_even_for_the_right_one(api: Api) -> None:
     api.headers("viewer")
     api.headers("coordinator")
     email = "viewer@jisr.example.org"
@@ -33,7 +37,7 @@ def test_five_wrong_passwords_lock_the_account_even_for_the_right_one(api: Api) 
     assert login(api, "coordinator@jisr.example.org", PASSWORD).status_code == 200
 
 
-def test_the_lock_ends_after_the_lockout_window(api: Api) -> None:
+def test_the_wait_ends_after_the_lockout_window(api: Api) -> None:
     api.headers("viewer")
     email = "viewer@jisr.example.org"
     for _ in range(5):
@@ -78,3 +82,77 @@ def test_api_client_secrets_are_throttled(api: Api) -> None:
         assert api.client.post("/api/v1/auth/token", data={**form, "client_secret": "wrong"}).status_code == 401
     r = api.client.post("/api/v1/auth/token", data={**form, "client_secret": created["client_secret"]})
     assert r.status_code == 429 and "Retry-After" in r.headers
+
+
+# --- issue 14, defect 5: nobody can lock someone else out ---------------------------------------------
+
+
+def _from(address: str) -> TestClient:
+    from jisr.main import app
+
+    return TestClient(app, raise_server_exceptions=False, client=(address, 40000))
+
+
+def _login_from(address: str, username: str, password: str) -> Any:
+    with _from(address) as http:
+        return http.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+        )
+
+
+def test_failures_from_other_addresses_do_not_keep_the_owner_out(api: Api) -> None:
+    api.headers("admin")
+    email = "admin@jisr.example.org"
+    for i in range(5):  # five wrong passwords, five addresses
+        assert _login_from(f"203.0.113.{i}", email, "wrong password").status_code == 401
+    # again and again: the attacker's addresses fail, none of them is held back yet
+    for i in range(5):
+        assert _login_from(f"203.0.113.{i}", email, "wrong password").status_code == 401
+    assert _login_from("198.51.100.7", email, PASSWORD).status_code == 200  # the owner, from elsewhere
+
+
+def test_the_wait_grows_with_each_failure_of_one_address(api: Api) -> None:
+    api.headers("viewer")
+    email = "viewer@jisr.example.org"
+    for _ in range(5):
+        assert _login_from("203.0.113.1", email, "wrong password").status_code == 401
+    first = _login_from("203.0.113.1", email, "wrong password")
+    assert first.status_code == 429 and 0 < int(first.headers["Retry-After"]) <= 60
+
+    def age(minutes: float) -> None:
+        with new_session() as s:
+            for row in s.exec(select(LoginFailure)):
+                row.at -= timedelta(minutes=minutes)
+                s.add(row)
+            s.commit()
+
+    age(1.1)  # a minute later: one more try, which fails, and the next wait is two minutes
+    assert _login_from("203.0.113.1", email, "wrong password").status_code == 401
+    second = _login_from("203.0.113.1", email, PASSWORD)
+    assert second.status_code == 429 and 60 < int(second.headers["Retry-After"]) <= 120
+    age(2.1)
+    assert _login_from("203.0.113.1", email, PASSWORD).status_code == 200
+
+
+def test_admins_are_alerted_once_per_window(api: Api) -> None:
+    api.headers("admin")
+    api.headers("coordinator")
+    email = "coordinator@jisr.example.org"
+    for i in range(8):
+        assert _login_from(f"203.0.113.{i}", email, "wrong password").status_code == 401
+    with new_session() as s:
+        alerts = list(s.exec(select(AuditEntry).where(AuditEntry.action == "alert")))
+        mails = list(s.exec(select(OutboxItem).where(OutboxItem.kind == "email")))
+    assert len(alerts) == 1 and alerts[0].after is not None
+    assert alerts[0].after["email"] == email and alerts[0].after["failures"] == 5
+    assert alerts[0].after["addresses"] == 5
+    assert [m.target for m in mails] == ["admin@jisr.example.org"]
+    assert email in mails[0].payload["subject"]
+    r = api.get("/api/v1/audit", params={"action": "alert"})
+    assert r.status_code == 200 and r.json()["total"] == 1
+    # a few wrong passwords of the owner (fewer than the threshold) alert nobody
+    api.headers("viewer")
+    for _ in range(3):
+        login(api, "viewer@jisr.example.org", "typo")
+    with new_session() as s:
+        assert len(list(s.exec(select(AuditEntry).where(AuditEntry.action == "alert")))) == 1

@@ -23,7 +23,9 @@ class AuditEntry(SQLModel, table=True):
     actor_kind: str = Field(max_length=20, description="`user`, `api_client`, `system` or `anonymous`.")
     actor_id: uuid.UUID | None = Field(default=None, index=True)
     actor_label: str = Field(default="", max_length=254)
-    action: str = Field(max_length=20, index=True, description="`create`, `update`, `delete`, `bulk`, `erasure`.")
+    action: str = Field(
+        max_length=20, index=True, description="`create`, `update`, `delete`, `bulk`, `erasure`, `alert`."
+    )
     resource_type: str = Field(max_length=40, description="The table written: `contacts`, `needs`…")
     resource_id: uuid.UUID | None = Field(default=None)
     before: dict[str, Any] | None = Field(default=None, sa_type=JSON)

@@ -37,7 +37,7 @@ def list_audit(
     resource_id: uuid.UUID | None = None,
     actor: Annotated[str | None, Query(max_length=254)] = None,
     action: Annotated[
-        str | None, Query(max_length=20, description="`create`, `update`, `delete`, `bulk`, `erasure`")
+        str | None, Query(max_length=20, description="`create`, `update`, `delete`, `bulk`, `erasure`, `alert`")
     ] = None,
     since: Annotated[AwareUTC | None, Query(description="At or after this instant (ISO 8601 with an offset).")] = None,
     until: Annotated[AwareUTC | None, Query(description="Before this instant (ISO 8601 with an offset).")] = None,

@@ -182,6 +182,11 @@ def record_bulk(session: Any, resource_type: str, operation: str, counts: dict[s
     session.add(_entry(session, "bulk", resource_type, None, None, after))
 
 
+def record_event(session: Any, action: str, resource_type: str, resource_id: Any, details: dict[str, Any]) -> None:
+    """One row for something that happened without a write of the resource (a security alert…)."""
+    session.add(_entry(session, action, resource_type, resource_id, None, to_jsonable_python(details)))
+
+
 # --- reading -------------------------------------------------------------------------------------
 
 SORTABLE = {"at": AuditEntry.at, "resource_type": AuditEntry.resource_type, "action": AuditEntry.action}

@@ -24,9 +24,10 @@ from jisr.auth.models import (
 )
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
-from jisr.core.errors import AppError, Invalid, responses
+from jisr.core.errors import AppError, Invalid, Unauthorized, responses
 from jisr.core.pagination import ListParams, SearchQ, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
+from jisr.notifications import service as notify
 
 UserListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.USER_SORTABLE))]
 ClientListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.CLIENT_SORTABLE))]
@@ -67,7 +68,11 @@ def token(
             if not client_id or not client_secret:
                 raise Invalid("client_id and client_secret are required for grant_type=client_credentials.")
             principal = service.login_client(session, client_id=client_id, client_secret=client_secret, address=address)
-    except AppError:
+    except AppError as exc:
+        if grant_type == "password" and username and isinstance(exc, Unauthorized):
+            attack = service.attack_on(session, email=username)
+            if attack is not None:
+                notify.login_alert(session, attack=attack)
         session.commit()  # keep the record of the failure for throttling
         raise
     session.commit()

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, inspect
@@ -69,18 +69,42 @@ def _client_principal(client: Any) -> Principal:  # an ApiClient or a row of _CL
 BAD_LOGIN = "Wrong e-mail or password."
 
 
-def _check_throttle(session: Session, keys: list[tuple[str, int]]) -> None:
+def _failures(session: Session, key: str, since: datetime) -> tuple[int, datetime | None]:
+    """How many failures under ``key`` since ``since``, and when the last one was."""
+    count, last = session.exec(
+        select(func.count(), func.max(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at >= since)
+    ).one()
+    return int(count), last
+
+
+def _refuse(seconds: int) -> TooManyRequests:
+    minutes = max(1, (seconds + 59) // 60)
+    return TooManyRequests(
+        f"Too many failed sign-ins from your address. Try again in {minutes} minute(s).",
+        headers={"Retry-After": str(max(1, seconds))},
+    )
+
+
+def _check_throttle(session: Session, *, pair_key: str, address_key: str) -> None:
+    """Refuse a try that comes too soon after failures of the same account from the same address.
+
+    The first ``login_max_failures`` failures are free; after that each failure doubles the wait before
+    the next try from that address (1, 2, 4… minutes, at most the window). An address that fails for many
+    accounts is refused for the window. The account itself is never locked: its owner, from an address
+    that did not fail, signs in (issue 14: five requests must not keep an admin out).
+    """
     settings = get_settings()
-    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
-    for key, limit in keys:
-        count = session.exec(
-            select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at >= since)
-        ).one()
-        if count >= limit:
-            raise TooManyRequests(
-                f"Too many failed sign-ins. Try again in {settings.login_lockout_minutes} minutes.",
-                headers={"Retry-After": str(settings.login_lockout_minutes * 60)},
-            )
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    now = utcnow()
+    count, last = _failures(session, address_key, now - window)
+    if count >= settings.login_max_failures_per_address:
+        raise _refuse(int(window.total_seconds()))
+    count, last = _failures(session, pair_key, now - window)
+    if count >= settings.login_max_failures and last is not None:
+        wait = min(timedelta(minutes=2 ** (count - settings.login_max_failures)), window)
+        remaining = (last + wait - now).total_seconds()
+        if remaining > 0:
+            raise _refuse(int(remaining) + 1)
 
 
 def _record_failure(session: Session, keys: list[str]) -> None:
@@ -93,32 +117,61 @@ def _record_failure(session: Session, keys: list[str]) -> None:
     session.flush()
 
 
+def _keys(account: str, address: str) -> tuple[str, str, str]:
+    """(account from this address, account from anywhere, address for any account)."""
+    return f"pair:{account}|{address}", f"account:{account}", f"address:{address}"
+
+
 def login_password(session: Session, *, email: str, password: str, address: str) -> Principal:
     """Check a password. Failures are recorded (the caller commits them) and throttled."""
-    settings = get_settings()
-    account_key, address_key = f"account:{email.strip().lower()}", f"address:{address}"
-    _check_throttle(
-        session, [(account_key, settings.login_max_failures), (address_key, settings.login_max_failures_per_address)]
-    )
+    pair_key, account_key, address_key = _keys(email.strip().lower(), address)
+    _check_throttle(session, pair_key=pair_key, address_key=address_key)
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
         security.burn_password_time(password)
     if user is None or not security.verify_password(password, user.password_hash) or not user.is_active:
-        _record_failure(session, [account_key, address_key])
+        _record_failure(session, [pair_key, account_key, address_key])
         raise Unauthorized(BAD_LOGIN)
-    session.execute(delete(LoginFailure).where(col(LoginFailure.key) == account_key))
+    session.execute(delete(LoginFailure).where(col(LoginFailure.key) == pair_key))
     return _user_principal(user)
 
 
-def login_client(session: Session, *, client_id: str, client_secret: str, address: str) -> Principal:
+@dataclass
+class Attack:
+    """Failed sign-ins on one existing account, over the window, from how many addresses."""
+
+    user_id: uuid.UUID
+    email: str
+    failures: int
+    addresses: int
+    window_minutes: int
+
+
+def attack_on(session: Session, *, email: str) -> Attack | None:
+    """The account's failures when they reach ``login_max_failures`` within the window (else None)."""
     settings = get_settings()
-    account_key, address_key = f"client:{client_id}", f"address:{address}"
-    _check_throttle(
-        session, [(account_key, settings.login_max_failures), (address_key, settings.login_max_failures_per_address)]
-    )
+    account = email.strip().lower()
+    user = session.exec(select(User).where(User.email == account)).first()
+    if user is None:
+        return None
+    since = utcnow() - timedelta(minutes=settings.login_lockout_minutes)
+    count, _ = _failures(session, f"account:{account}", since)
+    if count < settings.login_max_failures:
+        return None
+    addresses = session.exec(
+        select(func.count(func.distinct(LoginFailure.key))).where(
+            col(LoginFailure.key).startswith(f"pair:{account}|", autoescape=True), LoginFailure.at >= since
+        )
+    ).one()
+    return Attack(user.id, account, count, int(addresses), settings.login_lockout_minutes)
+
+
+def login_client(session: Session, *, client_id: str, client_secret: str, address: str) -> Principal:
+    pair_key, account_key, address_key = _keys(f"client:{client_id}", address)
+    _check_throttle(session, pair_key=pair_key, address_key=address_key)
     client = session.exec(select(ApiClient).where(ApiClient.client_id == client_id)).first()
     if client is None or not client.is_active or not security.secrets_match(client_secret, client.secret_hash):
-        _record_failure(session, [account_key, address_key])
+        _record_failure(session, [pair_key, account_key, address_key])
         raise Unauthorized("Wrong client id or secret.")
     return _client_principal(client)
 

@@ -11,7 +11,7 @@ import base64
 import hashlib
 import smtplib
 import ssl
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmissio
 from jisr.collectivities.models import Collectivity
 from jisr.contacts.models import Contact
 from jisr.core.config import get_settings
+from jisr.core.db import utcnow
 from jisr.core.hygiene import for_text, one_line
 from jisr.events.models import Event, EventQuestion, EventRegistration
 from jisr.notifications import unsubscribe
@@ -116,6 +117,38 @@ def _sent(session: Session, prefix: str) -> bool:
 
 def _first(values: list[Any] | None) -> str | None:
     return str(values[0]) if values else None
+
+
+# --- security ----------------------------------------------------------------------------
+
+
+def login_alert(session: Session, *, attack: Any) -> int:
+    """Tell every active admin that an account is failing sign-ins (once per account and window), and
+    leave an audit row. The account is not locked: only the addresses that failed wait."""
+    from jisr.audit.models import AuditEntry
+    from jisr.audit.service import record_event
+    from jisr.auth.models import Role, User
+
+    window = attack.window_minutes * 60
+    bucket = int(utcnow().timestamp()) // window
+    key = f"login-alert:{attack.user_id}:{bucket}"
+    start = datetime.fromtimestamp(bucket * window, tz=UTC)
+    reported = session.exec(
+        select(AuditEntry.id)
+        .where(AuditEntry.action == "alert", AuditEntry.resource_id == attack.user_id, AuditEntry.at >= start)
+        .limit(1)
+    ).first()
+    if reported is not None:
+        return 0
+    details = {"email": attack.email, "failures": attack.failures, "addresses": attack.addresses}
+    record_event(session, "alert", "users", attack.user_id, {"alert": "failed_sign_ins", **details})
+    admins = session.exec(select(User).where(User.role == Role.admin, col(User.is_active).is_(True)))
+    queued = 0
+    for admin in admins:
+        values = {**details, "minutes": attack.window_minutes}
+        queue(session, to=admin.email, lang="fr", template="login_alert", values=values, key=key)
+        queued += 1
+    return queued
 
 
 # --- census ------------------------------------------------------------------------------

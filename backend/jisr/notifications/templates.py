@@ -282,6 +282,43 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
             "why": "يصلكم هذا التذكير الوحيد لأنكم جهة اتصال {collectivity} لهذا الحدث.",
         },
     },
+    # Issue 14 (defect 5): failed sign-ins on an account, to the admins; the account is not locked.
+    "login_alert": {
+        "fr": {
+            "subject": "Jisr : connexions refusées sur le compte {email}",
+            "body": [
+                "Bonjour,",
+                "{failures} tentatives de connexion ont échoué sur le compte {email} en {minutes} minutes, "
+                "depuis {addresses} adresse(s).",
+                "Le compte n'est pas bloqué : seules les adresses en échec doivent attendre. Si ce n'est pas "
+                "son titulaire, vérifiez que son mot de passe est robuste.",
+            ],
+            "action": "",
+            "why": "Vous recevez cette alerte parce que vous administrez Jisr.",
+        },
+        "en": {
+            "subject": "Jisr: failed sign-ins on the account {email}",
+            "body": [
+                "Hello,",
+                "{failures} sign-ins failed on the account {email} within {minutes} minutes, "
+                "from {addresses} address(es).",
+                "The account is not locked: only the failing addresses have to wait. If this is not its owner, "
+                "make sure its password is strong.",
+            ],
+            "action": "",
+            "why": "You receive this alert because you administer Jisr.",
+        },
+        "ar": {
+            "subject": "جسر: محاولات دخول فاشلة إلى الحساب {email}",
+            "body": [
+                "مرحباً،",
+                "فشلت {failures} محاولات دخول إلى الحساب {email} خلال {minutes} دقيقة، من {addresses} عنوان.",
+                "الحساب غير مقفل: العناوين التي فشلت وحدها عليها الانتظار. إن لم يكن صاحبه، تأكدوا من قوة كلمة مروره.",
+            ],
+            "action": "",
+            "why": "تصلكم هذه التنبيهات لأنكم تديرون منصة جسر.",
+        },
+    },
     "event_faq": {
         "fr": {
             "subject": "« {event} » : une question a reçu sa réponse",

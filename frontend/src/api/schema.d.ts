@@ -11637,7 +11637,7 @@ export interface operations {
                 resource_type?: string | null;
                 resource_id?: string | null;
                 actor?: string | null;
-                /** @description `create`, `update`, `delete`, `bulk`, `erasure` */
+                /** @description `create`, `update`, `delete`, `bulk`, `erasure`, `alert` */
                 action?: string | null;
                 /** @description At or after this instant (ISO 8601 with an offset). */
                 since?: string | null;
