@@ -50,6 +50,7 @@ def test_census_form_in_arabic_then_review(browser, server, invitation):
     form.get_by_label("الاسم الكامل").fill("محمد السعودي")
     form.get_by_label("الصفة").fill("رئيس البلدية")
     form.get_by_label("رقم الهاتف").fill("+961 7 123 456")
+    form.get_by_role("checkbox", name=re.compile("^أوافق على أن يحتفظ فريق البرنامج ببياناتي")).check()
     form.get_by_role("checkbox", name="البيئة والمناخ والطاقة").first.check()
     form.get_by_role("button", name="إضافة حاجة").click()
     form.get_by_label("عنوان الحاجة").fill("محطة معالجة النفايات الصلبة")
@@ -83,16 +84,28 @@ def test_census_form_in_arabic_then_review(browser, server, invitation):
         expect(page.get_by_role("heading", name="Recensement 2026")).to_be_visible()
         expect(page.get_by_role("row", name="Liban-Sud 1 1 1 0")).to_be_visible()
         shot(page, "census-progress")
+        # Saïda has no contact with an e-mail: the invitation says so, and the filter finds it.
+        page.get_by_role("link", name="Invitations").click()
+        expect(page.get_by_role("row", name=re.compile("Saïda")).get_by_text("Pas d’adresse")).to_be_visible()
+        page.get_by_label("E-mail").select_option("mailed")
+        expect(page.get_by_text("Aucune invitation.")).to_be_visible()
+        page.get_by_label("E-mail").select_option("no_address")
+        expect(page.get_by_role("row", name=re.compile("Saïda"))).to_be_visible()
         page.get_by_role("link", name="Réponses à examiner").click()
         page.get_by_role("link", name="Saïda").click()
-        expect(page.get_by_text("محمد السعودي")).to_be_visible()
+        expect(page.get_by_text("محمد السعودي", exact=True)).to_be_visible()
         expect(page.get_by_text("رئيس بلدية صيدا")).to_be_visible()
         need = page.get_by_role("link", name="محطة معالجة النفايات الصلبة")
         expect(need).to_have_count(1)
         expect(page.get_by_text("Brouillon", exact=True)).to_be_visible()
         shot(page, "census-review")
+        expect(page.get_by_text("Oui (coché sur le formulaire)")).to_be_visible()
+        expect(
+            page.get_by_role("checkbox", name="Ajouter محمد السعودي aux contacts de la collectivité")
+        ).to_be_checked()
         page.get_by_role("button", name="Valider la réponse").click()
         expect(page.get_by_role("status").filter(has_text="Validée par")).to_be_visible()
+        expect(page.get_by_role("link", name="La personne est un contact de la collectivité.")).to_be_visible()
         expect(page.get_by_text("1 partenariat(s) en sommeil créé(s) à la validation.")).to_be_visible()
         # The need is open now, with the census as its source.
         page.goto("/needs?status=open&q=معالجة")
@@ -144,3 +157,34 @@ def test_census_form_errors_numbers_and_height_on_a_phone(browser, server, invit
         listed = client.get("/api/v1/census/responses", params={"campaign_id": invitation["campaign_id"]}).json()
         detail = client.get(f"/api/v1/census/responses/{listed['items'][0]['id']}").json()
     assert [n["estimated_budget_eur"] for n in detail["needs"]] == [15000, 120000]
+
+
+def test_campaign_titles_per_language_reach_the_arabic_form(browser, page, server):
+    """Issue 21 (item 10): the coordinator gives the campaign an Arabic title; the Arabic form shows it."""
+    sign_in(page, server)
+    page.goto("/census")
+    page.get_by_text("Nouvelle campagne").click()
+    page.get_by_label("Titre (Français)").fill("Recensement des besoins 2027")
+    page.get_by_label("Titre (العربية)").fill("استبيان الاحتياجات 2027")
+    page.get_by_label("Description (العربية)").fill("ساعدونا على معرفة احتياجات بلديتكم.")
+    page.get_by_label("Date de clôture").fill((datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%d"))
+    expect(page.get_by_label("Fuseau horaire de la campagne")).to_have_value("Asia/Beirut")
+    page.get_by_role("button", name="Créer la campagne").click()
+    expect(page.get_by_role("heading", name="Recensement des besoins 2027")).to_be_visible()
+    expect(page.get_by_text("استبيان الاحتياجات 2027")).to_be_visible()
+    campaign_id = page.url.rsplit("/", 1)[1].split("?")[0]
+    headers = {"Authorization": f"Bearer {api_token(server)}"}
+    with httpx.Client(base_url=server["base"], headers=headers) as client:
+        campaign = client.get(f"/api/v1/census/campaigns/{campaign_id}").json()
+        issued = client.post(
+            f"/api/v1/census/campaigns/{campaign_id}/invitations", json={"collectivity_ids": [server["ids"]["Saïda"]]}
+        ).json()
+    # 23:59 in Beirut, whatever the browser's zone.
+    assert campaign["closes_at"].endswith(("21:59:00Z", "20:59:00Z")), campaign["closes_at"]
+    phone = browser.new_context(base_url=server["base"], **PHONE)
+    form = phone.new_page()
+    form.goto(f"/census/{issued['items'][0]['token']}?lang=ar")
+    expect(form.get_by_text("استبيان الاحتياجات 2027")).to_be_visible()
+    expect(form.get_by_text("ساعدونا على معرفة احتياجات بلديتكم.")).to_be_visible()
+    expect(form.get_by_text("Recensement des besoins 2027")).to_have_count(0)
+    phone.close()

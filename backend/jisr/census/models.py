@@ -14,14 +14,24 @@ from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime, utcnow
 from jisr.core.models import Entity, PublicMeta, not_a_number, partial_model
 from jisr.core.pagination import Page
+from jisr.events.models import check_timezone
 from jisr.needs.models import NeedPublic, Priority
 
 # --- campaigns ---------------------------------------------------------------------------
 
 
 class CampaignBase(SQLModel):
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=5000)
+    title: str = Field(min_length=1, max_length=300, description="In French; the other languages fall back to it.")
+    description: str = Field(default="", max_length=5000, description="In French.")
+    title_en: str = Field(default="", max_length=300, description="In English; empty: the French title.")
+    title_ar: str = Field(default="", max_length=300, description="In Arabic; empty: the French title.")
+    description_en: str = Field(default="", max_length=5000)
+    description_ar: str = Field(default="", max_length=5000)
+    timezone: str = Field(
+        default="Asia/Beirut",
+        max_length=64,
+        description="IANA time zone in which e-mails and the form state the closing time.",
+    )
     languages: list[Language] = Field(
         default_factory=lambda: [Language.ar, Language.fr, Language.en],
         min_length=1,
@@ -41,6 +51,11 @@ class CampaignBase(SQLModel):
         if value.tzinfo is None:
             raise ValueError("give an offset (Z or +02:00)")
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return check_timezone(value)
 
     @field_validator("languages")
     @classmethod
@@ -108,6 +123,25 @@ class InvitationsCreate(SQLModel):
     )
 
 
+class MailStatus(StrEnum):
+    mailed = "mailed"
+    queued = "queued"
+    failed = "failed"
+    no_address = "no_address"
+
+
+class InvitationMail(SQLModel):
+    """What became of the e-mails carrying the invitation's current link."""
+
+    status: MailStatus = Field(
+        description="`mailed`: at least one e-mail went out; `queued`: waiting to be sent; `failed`: every "
+        "e-mail was refused for good; `no_address`: the collectivity had no reachable contact with an e-mail."
+    )
+    sent: int = 0
+    pending: int = 0
+    failed: int = 0
+
+
 class InvitationPublic(PublicMeta):
     campaign_id: uuid.UUID
     collectivity_id: uuid.UUID
@@ -115,6 +149,7 @@ class InvitationPublic(PublicMeta):
     revoked_at: datetime | None
     opened_at: datetime | None
     submitted_at: datetime | None
+    mail: InvitationMail = Field(description="The e-mails of the current link (a new link is mailed anew).")
 
 
 class InvitationIssued(InvitationPublic):
@@ -143,6 +178,11 @@ class ContactAnswer(SQLModel):
     role: str = Field(default="", max_length=100)
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40, schema_extra={"pattern": r"^\+?[0-9 ().-]{4,40}$"})
+    consent: bool = Field(
+        default=False,
+        description="The person agrees to be kept as a contact of the collectivity; a coordinator may then "
+        "add them to the directory when validating the answer.",
+    )
 
 
 class NeedAnswer(SQLModel):
@@ -196,9 +236,11 @@ class Option(SQLModel):
 
 
 class FormCampaign(SQLModel):
-    title: str
+    title: str = Field(description="In the form's language when the campaign has it, else in French.")
     description: str
+    text_language: Language = Field(description="The language of `title` and `description`.")
     closes_at: datetime
+    timezone: str
     languages: list[Language]
 
 
@@ -255,6 +297,7 @@ class CensusResponse(Entity, table=True):
     rejection_reason: str | None = Field(default=None, max_length=2000)
     partnership_ids: list[str] = Field(default_factory=list, sa_type=JSON)
     unresolved_partners: list[str] = Field(default_factory=list, sa_type=JSON)
+    contact_id: uuid.UUID | None = Field(default=None, foreign_key="contacts.id", ondelete="SET NULL")
 
 
 class CensusResponseNeed(SQLModel, table=True):
@@ -282,6 +325,14 @@ class ResponseUpdate(SQLModel):
     former_partners: list[ReviewedPartner] | None = Field(default=None, max_length=5)
 
 
+class ResponseValidate(SQLModel):
+    add_contact: bool = Field(
+        default=False,
+        description="Add the respondent to the collectivity's contacts (only if they agreed on the form; "
+        "an existing contact with the same e-mail is kept instead).",
+    )
+
+
 class ResponseReject(SQLModel):
     reason: str = Field(default="", max_length=2000)
 
@@ -303,6 +354,7 @@ class ResponsePublic(PublicMeta):
     rejection_reason: str | None
     partnership_ids: list[uuid.UUID] = Field(description="Dormant partnerships created at validation.")
     unresolved_partners: list[str] = Field(description="Former partners not found among French collectivities.")
+    contact_id: uuid.UUID | None = Field(description="The contact made of (or found for) the respondent at validation.")
 
 
 class ResponseDetail(ResponsePublic):

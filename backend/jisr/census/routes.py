@@ -16,17 +16,20 @@ from jisr.census.models import (
     CampaignUpdate,
     CensusAnswer,
     CensusForm,
+    CensusInvitation,
     CensusSubmission,
     InvitationIssued,
     InvitationList,
     InvitationPublic,
     InvitationsCreate,
     InvitationsCreated,
+    MailStatus,
     ResponseDetail,
     ResponseList,
     ResponseReject,
     ResponseStatus,
     ResponseUpdate,
+    ResponseValidate,
 )
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
@@ -151,12 +154,24 @@ def list_invitations(
     params: InvitationListParams,
     governorate: Annotated[str | None, Query(max_length=8)] = None,
     state: Literal["pending", "submitted", "revoked"] | None = None,
+    mail: Annotated[
+        MailStatus | None, Query(description="Only invitations whose current link's e-mails are in this state.")
+    ] = None,
 ) -> InvitationList:
+    """Each invitation says what became of its e-mails (`mail`): mailed, queued, failed, or no address."""
     service.get_campaign(session, campaign_id)
+    only = None
+    if mail is not None:
+        every = service.all_invitations(session, campaign_id=campaign_id, governorate=governorate, state=state)
+        only = [i for i, m in notify.census_invitation_mail(session, every).items() if m.status == mail]
     rows, total = service.list_invitations(
-        session, campaign_id=campaign_id, params=params, governorate=governorate, state=state
+        session, campaign_id=campaign_id, params=params, governorate=governorate, state=state, only=only
     )
-    return InvitationList(items=service.invitation_public(rows), total=total, limit=params.limit, offset=params.offset)
+    return InvitationList(items=_public(session, rows), total=total, limit=params.limit, offset=params.offset)
+
+
+def _public(session: SessionDep, rows: list[CensusInvitation]) -> list[InvitationPublic]:
+    return service.invitation_public(rows, notify.census_invitation_mail(session, rows))
 
 
 @router.post(
@@ -179,8 +194,11 @@ def create_invitations(
     session.commit()
     response.headers["Cache-Control"] = "no-store"
     response.headers["Location"] = f"/api/v1/census/campaigns/{campaign_id}/invitations"
+    mail = notify.census_invitation_mail(session, [inv for inv, _ in issued])
     items = [
-        InvitationIssued.model_validate({**as_dict(inv), "token": token, "url": service.form_url(token)})
+        InvitationIssued.model_validate(
+            {**as_dict(inv), "token": token, "url": service.form_url(token), "mail": mail[inv.id]}
+        )
         for inv, token in issued
     ]
     return InvitationsCreated(created=len(items), items=items, already_invited=before)
@@ -198,7 +216,7 @@ def revoke_invitation(
 ) -> InvitationPublic:
     inv = service.revoke(session, service.get_invitation(session, campaign_id, invitation_id))
     session.commit()
-    return service.invitation_public([inv])[0]
+    return _public(session, [inv])[0]
 
 
 @router.post(
@@ -217,7 +235,10 @@ def reissue_invitation(
     notify.census_invitations(session, campaign=campaign, issued=[(inv, token)])
     session.commit()
     response.headers["Cache-Control"] = "no-store"
-    return InvitationIssued.model_validate({**as_dict(inv), "token": token, "url": service.form_url(token)})
+    mail = notify.census_invitation_mail(session, [inv])[inv.id]
+    return InvitationIssued.model_validate(
+        {**as_dict(inv), "token": token, "url": service.form_url(token), "mail": mail}
+    )
 
 
 # --- responses ---------------------------------------------------------------------------
@@ -296,10 +317,19 @@ def update_response(
     response_model=ResponseDetail,
     responses=responses(401, 403, 404, 409, 422),
 )
-def validate_response(principal: Staff, session: SessionDep, response_id: uuid.UUID) -> ResponseDetail:
+def validate_response(
+    principal: Staff, session: SessionDep, response_id: uuid.UUID, data: ResponseValidate | None = None
+) -> ResponseDetail:
     """Its draft needs become `open`; each former partner found among French collectivities becomes a
-    `dormant` partnership (unless the pair already has one); the others are listed in `unresolved_partners`."""
-    obj = service.validate(session, service.get_response(session, response_id), actor=principal)
+    `dormant` partnership (unless the pair already has one); the others are listed in `unresolved_partners`.
+    With `add_contact`, the respondent becomes a contact of the collectivity (`contact_id`) if they agreed on
+    the form (`contact.consent`; else 409), or the contact with the same e-mail is linked. The body is optional."""
+    obj = service.validate(
+        session,
+        service.get_response(session, response_id),
+        actor=principal,
+        add_contact=bool(data and data.add_contact),
+    )
     session.commit()
     return service.response_detail(session, obj)
 

@@ -31,8 +31,10 @@ from jisr.census.models import (
     ContactAnswer,
     FormCampaign,
     FormCollectivity,
+    InvitationMail,
     InvitationPublic,
     InvitationsCreate,
+    MailStatus,
     NeedAnswer,
     Option,
     ProgressRow,
@@ -45,6 +47,8 @@ from jisr.census.models import (
 from jisr.collectivities import service as collectivities
 from jisr.collectivities.geography import lebanon
 from jisr.collectivities.models import Collectivity, Country, Kind
+from jisr.contacts import service as contacts
+from jisr.contacts.models import ConsentFilter, ContactCreate
 from jisr.core.config import get_settings
 from jisr.core.crud import get_or_404, save_changes
 from jisr.core.db import utcnow
@@ -110,6 +114,16 @@ def _lock_row(session: Session, model: Any, id: uuid.UUID) -> None:
 
 def is_open(campaign: CensusCampaign) -> bool:
     return campaign.closes_at > utcnow()
+
+
+def campaign_text(campaign: CensusCampaign, lang: str) -> tuple[str, str, str]:
+    """The campaign's title and description in ``lang`` when it has a title there, else the French ones;
+    and the language they are in."""
+    if lang in ("en", "ar"):
+        title = getattr(campaign, f"title_{lang}", "") or ""
+        if title.strip():
+            return title, getattr(campaign, f"description_{lang}", "") or "", lang
+    return campaign.title, campaign.description, "fr"
 
 
 def create_campaign(session: Session, *, data: CampaignCreate) -> CensusCampaign:
@@ -269,9 +283,7 @@ def reissue(session: Session, campaign: CensusCampaign, inv: CensusInvitation) -
     return token
 
 
-def list_invitations(
-    session: Session, *, campaign_id: uuid.UUID, params: ListParams, governorate: str | None, state: str | None
-) -> tuple[list[CensusInvitation], int]:
+def _invitations_query(campaign_id: uuid.UUID, governorate: str | None, state: str | None) -> Any:
     stmt = select(CensusInvitation).where(CensusInvitation.campaign_id == campaign_id)
     if governorate:
         stmt = stmt.where(CensusInvitation.governorate == governorate)
@@ -281,11 +293,36 @@ def list_invitations(
         stmt = stmt.where(col(CensusInvitation.revoked_at).is_(None), col(CensusInvitation.submitted_at).is_(None))
     elif state == "submitted":
         stmt = stmt.where(col(CensusInvitation.submitted_at).is_not(None))
+    return stmt
+
+
+def all_invitations(
+    session: Session, *, campaign_id: uuid.UUID, governorate: str | None, state: str | None
+) -> list[CensusInvitation]:
+    """Every invitation of the campaign under these filters (at most the municipalities of Lebanon)."""
+    return list(session.exec(_invitations_query(campaign_id, governorate, state)))
+
+
+def list_invitations(
+    session: Session,
+    *,
+    campaign_id: uuid.UUID,
+    params: ListParams,
+    governorate: str | None,
+    state: str | None,
+    only: list[uuid.UUID] | None = None,
+) -> tuple[list[CensusInvitation], int]:
+    """``only``: restrict to these invitations (a filter computed elsewhere, such as the e-mail status)."""
+    stmt = _invitations_query(campaign_id, governorate, state)
+    if only is not None:
+        stmt = stmt.where(col(CensusInvitation.id).in_(only))
     return paginate(session, stmt, params, model=CensusInvitation, sortable=INVITATION_SORTABLE, default="created_at")
 
 
-def invitation_public(rows: list[CensusInvitation]) -> list[InvitationPublic]:
-    return [InvitationPublic.model_validate(as_dict(r)) for r in rows]
+def invitation_public(rows: list[CensusInvitation], mail: dict[uuid.UUID, InvitationMail]) -> list[InvitationPublic]:
+    """``mail``: each invitation's e-mail status (from the notifications, which own the outbox keys)."""
+    none = InvitationMail(status=MailStatus.no_address)
+    return [InvitationPublic.model_validate({**as_dict(r), "mail": mail.get(r.id, none)}) for r in rows]
 
 
 # --- the public form ---------------------------------------------------------------------
@@ -372,11 +409,14 @@ def form(session: Session, *, token: str, lang: Language | None) -> CensusForm:
     collectivity = collectivities.get(session, inv.collectivity_id)
     themes, _ = tags.list_tags(session, params=ListParams(limit=500), parent=None, q=None)
     response = _response_of(session, inv.id)
+    title, description, text_language = campaign_text(campaign, language)
     return CensusForm(
         campaign=FormCampaign(
-            title=campaign.title,
-            description=campaign.description,
+            title=title,
+            description=description,
+            text_language=Language(text_language),
             closes_at=campaign.closes_at,
+            timezone=campaign.timezone,
             languages=[Language(v) for v in campaign.languages],
         ),
         collectivity=FormCollectivity(
@@ -619,9 +659,49 @@ def _find_french(session: Session, name: str) -> uuid.UUID | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def validate(session: Session, response: CensusResponse, *, actor: Principal) -> CensusResponse:
-    """Open the response's draft needs; turn its former partners into dormant partnerships."""
+def _respondent_contact(session: Session, response: CensusResponse) -> uuid.UUID:
+    """The collectivity's contact for the respondent: the one with the same e-mail, else a new one whose
+    consent date is the answer's (the form's consent box was ticked when it was sent)."""
+    answer = ContactAnswer.model_validate(response.contact)
+    if not answer.consent:
+        raise Conflict(
+            "The respondent did not agree on the form to be kept as a contact: validate without adding them."
+        )
+    if answer.email:
+        for consent in (ConsentFilter.given, ConsentFilter.missing):
+            rows, _ = contacts.list_(
+                session,
+                params=ListParams(limit=50),
+                collectivity_id=response.collectivity_id,
+                active=None,
+                q=str(answer.email),
+                consent=consent,
+            )
+            for row in rows:
+                if (row.email or "").lower() == str(answer.email).lower():
+                    return row.id
+    obj = contacts.create(
+        session,
+        data=ContactCreate(
+            collectivity_id=response.collectivity_id,
+            full_name=answer.full_name,
+            role=answer.role,
+            email=answer.email,
+            phone=answer.phone,
+            languages=[Language(response.language)],
+            consent_at=response.submitted_at,
+        ),
+    )
+    return obj.id
+
+
+def validate(
+    session: Session, response: CensusResponse, *, actor: Principal, add_contact: bool = False
+) -> CensusResponse:
+    """Open the response's draft needs; turn its former partners into dormant partnerships; with
+    ``add_contact``, make the respondent a contact of the collectivity (they must have agreed)."""
     _require_submitted(response)
+    contact_id = _respondent_contact(session, response) if add_contact else None
     for need in _linked_needs(session, response.id):
         if need.status == NeedStatus.draft:
             needs.update(session, need, changes={"status": NeedStatus.open}, actor=actor, if_match=None)
@@ -667,6 +747,7 @@ def validate(session: Session, response: CensusResponse, *, actor: Principal) ->
             "reviewed_by": actor.label,
             "partnership_ids": created,
             "unresolved_partners": unresolved,
+            "contact_id": contact_id,
         },
     )
 

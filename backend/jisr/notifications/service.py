@@ -11,6 +11,7 @@ import base64
 import hashlib
 import smtplib
 import ssl
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmission
+from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmission, InvitationMail, MailStatus
 from jisr.collectivities.models import Collectivity
 from jisr.contacts.models import Contact
 from jisr.core.config import get_settings
@@ -39,8 +40,23 @@ PROGRAMME_TEAM = {
 }
 
 
-def _when(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _when(value: datetime, timezone: str | None = None) -> str:
+    """An instant as read on a clock: in ``timezone`` (named after it) when given, else in UTC."""
+    if timezone is None:
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    from zoneinfo import ZoneInfo
+
+    return f"{value.astimezone(ZoneInfo(timezone)):%Y-%m-%d %H:%M} ({timezone})"
+
+
+def _campaign_values(campaign: CensusCampaign, lang: str) -> dict[str, str]:
+    """The campaign's title in the e-mail's language (or French) and its closing time in its time zone."""
+    from jisr.census.service import campaign_text
+
+    return {
+        "campaign": campaign_text(campaign, lang)[0],
+        "closes_at": _when(campaign.closes_at, campaign.timezone),
+    }
 
 
 def queue(
@@ -174,7 +190,7 @@ def census_invitations(
                 to=str(contact.email),
                 lang=lang,
                 template="census_invitation",
-                values={"campaign": campaign.title, "collectivity": name, "closes_at": _when(campaign.closes_at)},
+                values={**_campaign_values(campaign, lang), "collectivity": name},
                 # A reissued link is a new token: a new e-mail.
                 key=f"census-invitation:{inv.id}:{inv.token_hash[:16]}",
                 link=form_url(token),
@@ -183,9 +199,41 @@ def census_invitations(
     return queued
 
 
+def census_invitation_mail(session: Session, invitations: list[CensusInvitation]) -> dict[uuid.UUID, InvitationMail]:
+    """Per invitation, what became of the e-mails of its current link (keys name the invitation and its
+    token's hash: a reissued link counts anew). One read of the census invitation e-mails."""
+    wanted = {(str(inv.id), inv.token_hash[:16]): inv.id for inv in invitations}
+    counts: dict[uuid.UUID, dict[str, int]] = {inv.id: {"sent": 0, "pending": 0, "dead": 0} for inv in invitations}
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(OutboxItem.idempotency_key, OutboxItem.status).where(
+            OutboxItem.kind == KIND,
+            col(OutboxItem.idempotency_key).startswith("email:census-invitation:", autoescape=True),
+        )
+    )
+    for key, status in rows:
+        parts = key.split(":", 4)
+        inv_id = wanted.get((parts[2], parts[3])) if len(parts) == 5 else None
+        if inv_id is not None and status in counts[inv_id]:
+            counts[inv_id][status] += 1
+    out = {}
+    for inv_id, c in counts.items():
+        if c["sent"]:
+            status = MailStatus.mailed
+        elif c["pending"]:
+            status = MailStatus.queued
+        elif c["dead"]:
+            status = MailStatus.failed
+        else:
+            status = MailStatus.no_address
+        out[inv_id] = InvitationMail(status=status, sent=c["sent"], pending=c["pending"], failed=c["dead"])
+    return out
+
+
 def census_receipt(session: Session, *, token: str, submission: CensusSubmission) -> int:
     """A receipt to the address given in the answer (if any), in the answer's language."""
-    from jisr.census.service import by_token
+    from jisr.census.service import by_token, form_url
 
     email = submission.answer.contact.email
     if not email:
@@ -202,14 +250,15 @@ def census_receipt(session: Session, *, token: str, submission: CensusSubmission
         lang=lang,
         template="census_receipt",
         values={
-            "campaign": campaign.title,
+            **_campaign_values(campaign, lang),
             "collectivity": name,
             "name": submission.answer.contact.full_name,
             "needs": len(submission.answer.needs),
-            "submitted_at": _when(submission.submitted_at),
-            "closes_at": _when(campaign.closes_at),
+            "submitted_at": _when(submission.submitted_at, campaign.timezone),
         },
         key=f"census-receipt:{inv.id}:{submission.submitted_at.isoformat()}",
+        # The receipt says the answer can be changed "with the same link": it carries it.
+        link=form_url(token),
     )
     return 1
 
@@ -258,7 +307,7 @@ def census_reminders(session: Session, *, now: datetime) -> int:
                     to=item.target,
                     lang=lang,
                     template="census_reminder",
-                    values={"campaign": campaign.title, "collectivity": name, "closes_at": _when(campaign.closes_at)},
+                    values={**_campaign_values(campaign, lang), "collectivity": name},
                     key=f"census-reminder:{inv.id}",
                     link=item.payload.get("link"),
                     reminder=True,

@@ -54,7 +54,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
                 "Nous avons bien reçu la réponse de {collectivity} le {submitted_at} ({needs} besoin(s)).",
                 "Vous pouvez la modifier avec le même lien jusqu'au {closes_at}.",
             ],
-            "action": "",
+            "action": "Modifier la réponse",
             "why": "Vous recevez cet accusé de réception parce que vous avez répondu au recensement "
             "pour {collectivity}.",
         },
@@ -65,7 +65,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
                 "We received the answer of {collectivity} on {submitted_at} ({needs} need(s)).",
                 "You can change it with the same link until {closes_at}.",
             ],
-            "action": "",
+            "action": "Change the answer",
             "why": "You receive this receipt because you answered the census for {collectivity}.",
         },
         "ar": {
@@ -75,7 +75,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
                 "استلمنا إجابة {collectivity} بتاريخ {submitted_at} (عدد الاحتياجات: {needs}).",
                 "يمكنكم تعديلها بالرابط نفسه حتى {closes_at}.",
             ],
-            "action": "",
+            "action": "تعديل الإجابة",
             "why": "يصلكم هذا الإشعار لأنكم أجبتم على الاستبيان باسم {collectivity}.",
         },
     },

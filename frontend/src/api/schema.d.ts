@@ -658,7 +658,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List a campaign's invitations */
+        /**
+         * List a campaign's invitations
+         * @description Each invitation says what became of its e-mails (`mail`): mailed, queued, failed, or no address.
+         */
         get: operations["census-invitations-list"];
         put?: never;
         /**
@@ -760,6 +763,8 @@ export interface paths {
          * Validate a census response
          * @description Its draft needs become `open`; each former partner found among French collectivities becomes a
          *     `dormant` partnership (unless the pair already has one); the others are listed in `unresolved_partners`.
+         *     With `add_contact`, the respondent becomes a contact of the collectivity (`contact_id`) if they agreed on
+         *     the form (`contact.consent`; else 409), or the contact with the same e-mail is linked. The body is optional.
          */
         post: operations["census-responses-validate"];
         delete?: never;
@@ -2006,13 +2011,45 @@ export interface components {
         };
         /** CampaignCreate */
         CampaignCreate: {
-            /** Title */
+            /**
+             * Title
+             * @description In French; the other languages fall back to it.
+             */
             title: string;
             /**
              * Description
+             * @description In French.
              * @default
              */
             description: string;
+            /**
+             * Title En
+             * @description In English; empty: the French title.
+             * @default
+             */
+            title_en: string;
+            /**
+             * Title Ar
+             * @description In Arabic; empty: the French title.
+             * @default
+             */
+            title_ar: string;
+            /**
+             * Description En
+             * @default
+             */
+            description_en: string;
+            /**
+             * Description Ar
+             * @default
+             */
+            description_ar: string;
+            /**
+             * Timezone
+             * @description IANA time zone in which e-mails and the form state the closing time.
+             * @default Asia/Beirut
+             */
+            timezone: string;
             /**
              * Languages
              * @description Languages the form is offered in; the first is the form's default.
@@ -2049,13 +2086,45 @@ export interface components {
         };
         /** CampaignPublic */
         CampaignPublic: {
-            /** Title */
+            /**
+             * Title
+             * @description In French; the other languages fall back to it.
+             */
             title: string;
             /**
              * Description
+             * @description In French.
              * @default
              */
             description: string;
+            /**
+             * Title En
+             * @description In English; empty: the French title.
+             * @default
+             */
+            title_en: string;
+            /**
+             * Title Ar
+             * @description In Arabic; empty: the French title.
+             * @default
+             */
+            title_ar: string;
+            /**
+             * Description En
+             * @default
+             */
+            description_en: string;
+            /**
+             * Description Ar
+             * @default
+             */
+            description_ar: string;
+            /**
+             * Timezone
+             * @description IANA time zone in which e-mails and the form state the closing time.
+             * @default Asia/Beirut
+             */
+            timezone: string;
             /**
              * Languages
              * @description Languages the form is offered in; the first is the form's default.
@@ -2090,10 +2159,35 @@ export interface components {
         };
         /** CampaignUpdate */
         CampaignUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description In French; the other languages fall back to it.
+             */
             title?: string;
-            /** Description */
+            /**
+             * Description
+             * @description In French.
+             */
             description?: string;
+            /**
+             * Title En
+             * @description In English; empty: the French title.
+             */
+            title_en?: string;
+            /**
+             * Title Ar
+             * @description In Arabic; empty: the French title.
+             */
+            title_ar?: string;
+            /** Description En */
+            description_en?: string;
+            /** Description Ar */
+            description_ar?: string;
+            /**
+             * Timezone
+             * @description IANA time zone in which e-mails and the form state the closing time.
+             */
+            timezone?: string;
             /**
              * Languages
              * @description Languages the form is offered in; the first is the form's default.
@@ -2541,6 +2635,12 @@ export interface components {
             email?: string | null;
             /** Phone */
             phone?: string | null;
+            /**
+             * Consent
+             * @description The person agrees to be kept as a contact of the collectivity; a coordinator may then add them to the directory when validating the answer.
+             * @default false
+             */
+            consent: boolean;
         };
         /** ContactCreate */
         ContactCreate: {
@@ -2928,15 +3028,22 @@ export interface components {
         };
         /** FormCampaign */
         FormCampaign: {
-            /** Title */
+            /**
+             * Title
+             * @description In the form's language when the campaign has it, else in French.
+             */
             title: string;
             /** Description */
             description: string;
+            /** @description The language of `title` and `description`. */
+            text_language: components["schemas"]["Language"];
             /**
              * Closes At
              * Format: date-time
              */
             closes_at: string;
+            /** Timezone */
+            timezone: string;
             /** Languages */
             languages: components["schemas"]["Language"][];
         };
@@ -3124,6 +3231,8 @@ export interface components {
             opened_at: string | null;
             /** Submitted At */
             submitted_at: string | null;
+            /** @description The e-mails of the current link (a new link is mailed anew). */
+            mail: components["schemas"]["InvitationMail"];
             /**
              * Token
              * @description Shown once: only its hash is kept.
@@ -3145,6 +3254,29 @@ export interface components {
             limit: number;
             /** Offset */
             offset: number;
+        };
+        /**
+         * InvitationMail
+         * @description What became of the e-mails carrying the invitation's current link.
+         */
+        InvitationMail: {
+            /** @description `mailed`: at least one e-mail went out; `queued`: waiting to be sent; `failed`: every e-mail was refused for good; `no_address`: the collectivity had no reachable contact with an e-mail. */
+            status: components["schemas"]["MailStatus"];
+            /**
+             * Sent
+             * @default 0
+             */
+            sent: number;
+            /**
+             * Pending
+             * @default 0
+             */
+            pending: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
         };
         /** InvitationPublic */
         InvitationPublic: {
@@ -3181,6 +3313,8 @@ export interface components {
             opened_at: string | null;
             /** Submitted At */
             submitted_at: string | null;
+            /** @description The e-mails of the current link (a new link is mailed anew). */
+            mail: components["schemas"]["InvitationMail"];
         };
         /** InvitationsCreate */
         InvitationsCreate: {
@@ -3219,6 +3353,11 @@ export interface components {
          * @enum {string}
          */
         Language: "fr" | "en" | "ar";
+        /**
+         * MailStatus
+         * @enum {string}
+         */
+        MailStatus: "mailed" | "queued" | "failed" | "no_address";
         /**
          * MatchKind
          * @enum {string}
@@ -4185,6 +4324,11 @@ export interface components {
              * @description Former partners not found among French collectivities.
              */
             unresolved_partners: string[];
+            /**
+             * Contact Id
+             * @description The contact made of (or found for) the respondent at validation.
+             */
+            contact_id: string | null;
             /** Needs */
             needs: components["schemas"]["NeedPublic"][];
         };
@@ -4266,6 +4410,11 @@ export interface components {
              * @description Former partners not found among French collectivities.
              */
             unresolved_partners: string[];
+            /**
+             * Contact Id
+             * @description The contact made of (or found for) the respondent at validation.
+             */
+            contact_id: string | null;
         };
         /** ResponseReject */
         ResponseReject: {
@@ -4287,6 +4436,15 @@ export interface components {
             priorities?: string[] | null;
             /** Former Partners */
             former_partners?: components["schemas"]["ReviewedPartner"][] | null;
+        };
+        /** ResponseValidate */
+        ResponseValidate: {
+            /**
+             * Add Contact
+             * @description Add the respondent to the collectivity's contacts (only if they agreed on the form; an existing contact with the same e-mail is kept instead).
+             * @default false
+             */
+            add_contact: boolean;
         };
         /** ReviewedPartner */
         ReviewedPartner: {
@@ -8665,6 +8823,8 @@ export interface operations {
             query?: {
                 governorate?: string | null;
                 state?: ("pending" | "submitted" | "revoked") | null;
+                /** @description Only invitations whose current link's e-mails are in this state. */
+                mail?: components["schemas"]["MailStatus"] | null;
                 /** @description Page size (at most 500). */
                 limit?: number;
                 /** @description Rows to skip. */
@@ -9137,7 +9297,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ResponseValidate"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

@@ -5,9 +5,12 @@ import { Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../compon
 import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
+import { zonedToIso } from "../zoned";
 import { useQueryState, useTitle } from "./common";
 
 type Lang = components["schemas"]["Language"];
+const zoneName = (t: (k: "events.tz.beirut" | "events.tz.paris") => string, tz: string) =>
+  tz === "Europe/Paris" ? t("events.tz.paris") : tz === "Asia/Beirut" ? t("events.tz.beirut") : tz;
 const LIMIT = 25;
 
 /** Census campaigns: list, create. Each campaign has its page (progress, invitations, responses). */
@@ -52,8 +55,9 @@ export default function Census() {
 
 function NewCampaign() {
   const { t } = useI18n();
-  const [title, setTitle] = useState("");
-  const [description, setDescription] = useState("");
+  // The title and description in French (required), English and Arabic (empty: the French ones).
+  const [texts, setTexts] = useState({ title: "", description: "", title_en: "", description_en: "", title_ar: "", description_ar: "" });
+  const [timezone, setTimezone] = useState("Asia/Beirut");
   const [languages, setLanguages] = useState<Lang[]>(["ar", "fr", "en"]);
   const [closes, setCloses] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -65,7 +69,7 @@ function NewCampaign() {
     try {
       const c = await unwrap(
         api.POST("/api/v1/census/campaigns", {
-          body: { title, description, languages, closes_at: new Date(`${closes}T23:59:00`).toISOString() },
+          body: { ...texts, languages, timezone, closes_at: zonedToIso(`${closes}T23:59`, timezone) },
         }),
       );
       navigate(`/census/campaigns/${c.id}`);
@@ -79,10 +83,22 @@ function NewCampaign() {
       <summary>{t("census.newCampaign")}</summary>
       <form className="form" onSubmit={submit}>
         <ErrorBox error={error} />
-        <Field label={t("field.title")}>{(p) => <input {...p} required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />}</Field>
-        <Field label={t("field.description")}>
-          {(p) => <textarea {...p} rows={3} value={description} onChange={(e) => setDescription(e.target.value)} />}
-        </Field>
+        <p className="hint">{t("census.textsHint")}</p>
+        {(["fr", "en", "ar"] as const).map((l) => {
+          const tk = l === "fr" ? "title" : (`title_${l}` as const);
+          const dk = l === "fr" ? "description" : (`description_${l}` as const);
+          const name = LANGS.find((x) => x.code === l)!.label;
+          return (
+            <div key={l} lang={l} dir={l === "ar" ? "rtl" : "ltr"} className="row">
+              <Field label={t("census.titleIn", { lang: name })}>
+                {(p) => <input {...p} required={l === "fr"} maxLength={300} value={texts[tk]} onChange={(e) => setTexts({ ...texts, [tk]: e.target.value })} />}
+              </Field>
+              <Field label={t("census.descriptionIn", { lang: name })}>
+                {(p) => <textarea {...p} rows={2} maxLength={5000} value={texts[dk]} onChange={(e) => setTexts({ ...texts, [dk]: e.target.value })} />}
+              </Field>
+            </div>
+          );
+        })}
         <fieldset>
           <legend>{t("census.languages")}</legend>
           {LANGS.map((l) => (
@@ -96,8 +112,20 @@ function NewCampaign() {
             </label>
           ))}
         </fieldset>
-        <Field label={t("census.closes")}>{(p) => <input {...p} type="date" required value={closes} onChange={(e) => setCloses(e.target.value)} />}</Field>
-        <button type="submit" className="btn btn-primary" disabled={busy || !title.trim() || !closes || languages.length === 0}>
+        <div className="row">
+          <Field label={t("census.closes")} hint={t("census.closesHint", { zone: zoneName(t, timezone) })}>
+            {(p) => <input {...p} type="date" required value={closes} onChange={(e) => setCloses(e.target.value)} />}
+          </Field>
+          <Field label={t("census.timezone")}>
+            {(p) => (
+              <select {...p} value={timezone} onChange={(e) => setTimezone(e.target.value)}>
+                <option value="Asia/Beirut">{t("events.tz.beirut")}</option>
+                <option value="Europe/Paris">{t("events.tz.paris")}</option>
+              </select>
+            )}
+          </Field>
+        </div>
+        <button type="submit" className="btn btn-primary" disabled={busy || !texts.title.trim() || !closes || languages.length === 0}>
           {t("census.createCampaign")}
         </button>
       </form>

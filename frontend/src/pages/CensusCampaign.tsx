@@ -13,7 +13,9 @@ import { GovernorateChecks, GovernorateSelect } from "../components/Governorates
 type Issued = components["schemas"]["InvitationIssued"];
 type Row = components["schemas"]["ProgressRow"];
 const LIMIT = 25;
-const KEYS = ["tab", "governorate", "state", "status", "offset"] as const;
+const KEYS = ["tab", "governorate", "state", "mail", "status", "offset"] as const;
+const MAIL = ["mailed", "queued", "failed", "no_address"] as const;
+const MAIL_TONE = { mailed: "good", queued: "muted", failed: "bad", no_address: "warn" } as const;
 
 export default function CensusCampaign({ params }: { params: Record<string, string> }) {
   const id = params.id;
@@ -40,8 +42,18 @@ export default function CensusCampaign({ params }: { params: Record<string, stri
           <PageHeader title={c.title}>
             <p className="muted">
               <Badge tone={c.is_open ? "good" : "muted"}>{c.is_open ? t("census.open") : t("census.closed")}</Badge>{" "}
-              {t("census.closesOn", { date: date(c.closes_at) })}
+              {t("census.closesOn", { date: date(c.closes_at, true, c.timezone) })} ({c.timezone})
             </p>
+            {[c.title_en, c.title_ar].some(Boolean) && (
+              <ul className="plain muted">
+                {c.title_en && <li lang="en">{c.title_en}</li>}
+                {c.title_ar && (
+                  <li lang="ar" dir="rtl">
+                    {c.title_ar}
+                  </li>
+                )}
+              </ul>
+            )}
           </PageHeader>
           <nav className="tabs" aria-label={c.title}>
             <ul>
@@ -144,12 +156,18 @@ function Invitations({ id }: { id: string }) {
         api.GET("/api/v1/census/campaigns/{campaign_id}/invitations", {
           params: {
             path: { campaign_id: id },
-            query: { governorate: f.governorate || undefined, state: (f.state || undefined) as never, limit: LIMIT, offset },
+            query: {
+              governorate: f.governorate || undefined,
+              state: (f.state || undefined) as never,
+              mail: (f.mail || undefined) as never,
+              limit: LIMIT,
+              offset,
+            },
           },
           signal,
         }),
       ),
-    [id, f.governorate, f.state, offset],
+    [id, f.governorate, f.state, f.mail, offset],
   );
   const names = useCollectivities((list.data?.items ?? []).map((i) => i.collectivity_id).concat(issued.map((i) => i.collectivity_id)));
   const act = async (fn: () => Promise<void>) => {
@@ -205,6 +223,18 @@ function Invitations({ id }: { id: string }) {
             </select>
           )}
         </Field>
+        <Field label={t("census.mail")}>
+          {(p) => (
+            <select {...p} value={f.mail} onChange={(e) => set({ mail: e.target.value, offset: null })}>
+              <option value="">{t("filter.all")}</option>
+              {MAIL.map((m) => (
+                <option key={m} value={m}>
+                  {t(`census.mail.${m}`)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       </form>
       <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("census.noInvitations")}>
         {(page) => (
@@ -215,6 +245,7 @@ function Invitations({ id }: { id: string }) {
                   <tr>
                     <th scope="col">{t("field.collectivity")}</th>
                     <th scope="col">{t("census.invitedOn")}</th>
+                    <th scope="col">{t("census.mail")}</th>
                     <th scope="col">{t("census.state.opened")}</th>
                     <th scope="col">{t("census.state.submitted")}</th>
                     <th scope="col">{t("common.actions")}</th>
@@ -233,6 +264,10 @@ function Invitations({ id }: { id: string }) {
                         )}
                       </td>
                       <td>{date(i.created_at)}</td>
+                      <td>
+                        <Badge tone={MAIL_TONE[i.mail.status]}>{t(`census.mail.${i.mail.status}`)}</Badge>
+                        {i.mail.failed > 0 && i.mail.status !== "failed" && <small className="muted"> {t("census.mail.someFailed", { n: i.mail.failed })}</small>}
+                      </td>
                       <td>{i.opened_at ? date(i.opened_at, true) : "—"}</td>
                       <td>{i.submitted_at ? date(i.submitted_at, true) : "—"}</td>
                       <td className="actions">

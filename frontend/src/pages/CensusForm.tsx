@@ -150,6 +150,7 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
     email: a?.contact.email ?? "",
     phone: a?.contact.phone ?? "",
   });
+  const [consent, setConsent] = useState<boolean>(a?.contact.consent ?? false);
   const [priorities, setPriorities] = useState<string[]>(a?.priorities ?? []);
   const [needs, setNeeds] = useState<NeedRow[]>(() =>
     (a?.needs ?? []).map((n) => ({
@@ -232,6 +233,7 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
         role: contact.role.trim(),
         email: contact.email.trim() || null,
         phone: phone || null,
+        consent,
       },
       priorities,
       needs: needs.map((n, i) => ({
@@ -341,10 +343,18 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
         </nav>
         <h1>{L.title}</h1>
         <p className="census-collectivity">{collectivity}</p>
-        <p>{form.campaign.title}</p>
-        <p className="muted">{form.campaign.description || L.intro}</p>
+        <p lang={form.campaign.text_language} dir="auto">
+          {form.campaign.title}
+        </p>
+        {form.campaign.description ? (
+          <p className="muted" lang={form.campaign.text_language} dir="auto">
+            {form.campaign.description}
+          </p>
+        ) : (
+          <p className="muted">{L.intro}</p>
+        )}
         <p className="muted">
-          {L.closes_on}: {date(form.campaign.closes_at)}
+          {L.closes_on}: {date(form.campaign.closes_at, true, form.campaign.timezone)}
         </p>
       </header>
 
@@ -416,6 +426,9 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
               />
               <FieldError id="cf-phone" errors={errors} />
             </div>
+            <label className="check">
+              <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} /> {t("census.consent", { collectivity })}
+            </label>
           </section>
 
           <section className="card" aria-labelledby="cf-prio">

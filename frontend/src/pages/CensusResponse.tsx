@@ -16,6 +16,7 @@ export default function CensusResponse({ params }: { params: Record<string, stri
   const [error, setError] = useState<unknown>(null);
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
+  const [addContact, setAddContact] = useState(true);
   const resp = useAsync(
     (signal) => unwrap(api.GET("/api/v1/census/responses/{response_id}", { params: { path: { response_id: id } }, signal })),
     [id],
@@ -31,7 +32,9 @@ export default function CensusResponse({ params }: { params: Record<string, stri
     setError(null);
     try {
       if (action === "validate") {
-        await unwrap(api.POST("/api/v1/census/responses/{response_id}/validate", { params: { path: { response_id: id } } }));
+        await unwrap(
+          api.POST("/api/v1/census/responses/{response_id}/validate", { params: { path: { response_id: id } }, body: { add_contact: addContact } }),
+        );
       } else {
         await unwrap(api.POST("/api/v1/census/responses/{response_id}/reject", { params: { path: { response_id: id } }, body: { reason } }));
       }
@@ -70,7 +73,14 @@ export default function CensusResponse({ params }: { params: Record<string, stri
                 <dd>{r.contact.email ?? "—"}</dd>
                 <dt>{t("field.phone")}</dt>
                 <dd dir="ltr">{r.contact.phone ?? "—"}</dd>
+                <dt>{t("census.consentGiven")}</dt>
+                <dd>{r.contact.consent ? t("census.consentYes") : t("census.consentNo")}</dd>
               </dl>
+              {r.contact_id && (
+                <p role="status">
+                  <Link to={`/collectivities/${r.collectivity_id}`}>{t("census.contactAdded")}</Link>
+                </p>
+              )}
             </section>
             <section className="card" aria-labelledby="r-prio">
               <h2 id="r-prio">{t("census.priorities")}</h2>
@@ -134,6 +144,11 @@ export default function CensusResponse({ params }: { params: Record<string, stri
             <section className="card" aria-labelledby="r-decide">
               <h2 id="r-decide">{t("census.decision")}</h2>
               <p className="hint">{t("census.decisionHint")}</p>
+              {r.contact.consent && (
+                <label className="check">
+                  <input type="checkbox" checked={addContact} onChange={(e) => setAddContact(e.target.checked)} /> {t("census.addContact", { name: r.contact.full_name })}
+                </label>
+              )}
               <div className="form-actions">
                 <button type="button" className="btn btn-primary" disabled={busy} onClick={() => decide("validate")}>
                   {t("census.validate")}
