@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess  # noqa: F401  (named in annotations)
 from pathlib import Path
 from typing import Annotated
 
@@ -49,7 +50,11 @@ def serve(
     workers: int = 1,
     reload: bool = False,
     worker: Annotated[
-        bool, typer.Option(help="Run the worker loop (e-mails, webhooks, reminders, import jobs) in each process.")
+        bool,
+        typer.Option(
+            help="Run the worker: its loop in each server process (e-mails, webhooks, reminders) and a worker "
+            "process beside them (all of it, import jobs included)."
+        ),
     ] = True,
 ) -> None:
     """Run the API and the web app. Logs go to stderr: one JSON object per line in production, readable
@@ -62,22 +67,71 @@ def serve(
     # What the command line decided goes into the environment first (each server process reads it, the
     # one this command runs in included), then the settings are read, once.
     os.environ["JISR_WORKER_IN_PROCESS"] = "true" if worker else "false"
+    if worker:  # the heavy jobs go to the worker process, not to a thread sharing the API's interpreter lock
+        os.environ["JISR_WORKER_JOBS_IN_PROCESS"] = "false"
     get_settings.cache_clear()
     settings = get_settings()
     # X-Forwarded-For is believed only from JISR_TRUSTED_PROXIES (uvicorn alone would trust 127.0.0.1).
     proxies = settings.trusted_proxy_list
-    uvicorn.run(
-        "jisr.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=bool(proxies),
-        forwarded_allow_ips=proxies or [],
-        timeout_worker_healthcheck=60,  # a busy machine may take more than uvicorn's 5 s to start a process
-        log_config=log_config(settings.log_format_resolved, settings.log_level),
-        access_log=False,
-    )
+    jobs = _start_worker_process() if worker else None
+    try:
+        uvicorn.run(
+            "jisr.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or [],
+            timeout_worker_healthcheck=60,  # a busy machine may take more than uvicorn's 5 s to start a process
+            log_config=log_config(settings.log_format_resolved, settings.log_level),
+            access_log=False,
+        )
+    finally:
+        if jobs is not None:
+            _stop_worker_process(jobs)
+
+
+def _start_worker_process() -> "subprocess.Popen[bytes]":
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-c", "from jisr.cli import app; app()", "worker", "--interval", "1", "--with-parent"]
+    return subprocess.Popen(argv)
+
+
+def _stop_worker_process(process: "subprocess.Popen[bytes]") -> None:
+    """SIGTERM: the worker finishes the job in hand (an import is committed whole or not at all)."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@app.command()
+def check(
+    workers: Annotated[int, typer.Option(help="Server processes you start (`jisr serve --workers N`).")] = 1,
+) -> None:
+    """Is this install ready for production? Secret key, public URL, SMTP (with its TLS mode), database
+    reachable and migrated, connections (pool × processes) under PostgreSQL's max_connections. One line
+    per check; exit code 1 when one fails."""
+    from pydantic import ValidationError
+
+    from jisr import checks
+    from jisr.core.config import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"FAIL settings: {error['msg']}")
+        raise typer.Exit(1) from exc
+    if not checks.run(settings, workers, typer.echo):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -109,7 +109,8 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # What start-up built (routes, models, mappers: most of the heap) is kept out of the cyclic garbage
     # collector's passes: each full pass walked it all, and the list benchmark's p99 went 111 → 24 ms.
     gc.freeze()  # (given back at shutdown: a test process starts many apps)
-    background = worker.start_background() if get_settings().worker_in_process else None
+    settings = get_settings()
+    background = worker.start_background(jobs=settings.worker_jobs_in_process) if settings.worker_in_process else None
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ from typing import Any
 from typer.testing import CliRunner
 
 from jisr.cli import app
+from jisr.worker import step
 from tests.imports.conftest import FIXTURES
 
 FILES = ("regions.json", "departements.json", "epci.json", "communes.json")
@@ -18,6 +19,8 @@ def _files() -> list[tuple[str, tuple[str, bytes]]]:
 def test_france_reference_through_the_api(api: Any) -> None:
     r = api.post("/api/v1/imports/france-reference", files=_files())
     assert r.status_code == 202, r.text
+    assert api.get(r.headers["Location"]).json()["status"] == "queued"  # not run by the request
+    assert step().jobs == 1  # the worker's pass runs it
     job = api.get(r.headers["Location"]).json()
     # 2 régions + 3 départements + 2 EPCI + 4 current communes (the delegated commune and the
     # municipal arrondissement are not current communes)
@@ -44,7 +47,9 @@ def test_france_reference_through_the_api(api: Any) -> None:
 
     # A coordinator's own additions survive a reload, and a reload changes nothing.
     api.patch(f"/api/v1/collectivities/{amberieu['id']}", json={"description": "Jumelée avec Jbeil"})
-    again = api.get(api.post("/api/v1/imports/france-reference", files=_files()).headers["Location"]).json()
+    location = api.post("/api/v1/imports/france-reference", files=_files()).headers["Location"]
+    step()
+    again = api.get(location).json()
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 11), again
     assert api.get(f"/api/v1/collectivities/{amberieu['id']}").json()["description"] == "Jumelée avec Jbeil"
 
@@ -52,6 +57,7 @@ def test_france_reference_through_the_api(api: Any) -> None:
 def test_france_reference_needs_staff_and_real_files(api: Any) -> None:
     assert api.post("/api/v1/imports/france-reference", "viewer", files=_files()).status_code == 403
     r = api.post("/api/v1/imports/france-reference", files=[("files", ("communes.json", b"[]"))])
+    step()
     job = api.get(r.headers["Location"]).json()
     assert job["status"] == "failed" and "regions.json" in job["detail"]
 

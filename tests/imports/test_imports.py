@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from sqlalchemy import text
 
 from jisr.core.db import new_session
+from jisr.worker import step
 from tests.imports.conftest import FIXTURES, upload
 
 
@@ -234,7 +235,9 @@ def test_big_files_run_as_a_job_with_progress(api: Any, directory: dict[str, Any
     assert r.status_code == 202, r.text
     location = r.headers["Location"]
     assert r.json()["status"] == "queued"
-    job = api.get(location).json()  # the test client runs the job before answering
+    assert api.get(location).json()["status"] == "queued"  # the request does not run it
+    assert step().jobs == 1  # the worker does
+    job = api.get(location).json()
     assert job["status"] == "done" and job["created"] == 3 and job["processed"] == 3 and job["committed"], job
     listed = api.get("/api/v1/imports", params={"kind": "needs"}).json()
     assert listed["total"] == 1 and listed["items"][0]["id"] == job["id"]

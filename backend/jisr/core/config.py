@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Addresses (or networks) of the reverse proxies in front of Jisr, comma-separated: only from these is
     # X-Forwarded-For believed (`jisr serve` hands them to uvicorn). Empty: the peer's address is the client's.
     trusted_proxies: str = ""
+    # Whether that thread runs the queued import jobs too; `jisr serve` sets it false when it starts a
+    # worker process for them (the default), so that no job shares the API's interpreter lock.
+    worker_jobs_in_process: bool = True
     login_max_failures: int = 5
     login_max_failures_per_address: int = 30
     login_lockout_minutes: int = 15

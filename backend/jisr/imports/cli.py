@@ -214,13 +214,30 @@ def register(app: typer.Typer) -> None:
     def worker(
         once: Annotated[bool, typer.Option("--once", help="One pass, then stop.")] = False,
         interval: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do.")] = 5.0,
+        with_parent: Annotated[
+            bool, typer.Option("--with-parent", hidden=True, help="Stop when the process that started this one ends.")
+        ] = False,
     ) -> None:
         """Send due outbox messages (webhooks, e-mails) with retries, run queued import jobs, and send
-        reminders, proposal expiries and digests when they fall due."""
+        reminders, proposal expiries and digests when they fall due. SIGTERM stops it after the pass in
+        hand (a job being run is finished)."""
         import logging
+        import os
+        import signal
         import threading
 
         from jisr.worker import loop
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-        loop(threading.Event(), interval=interval, once=once)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if with_parent:  # started by `jisr serve`: never outlive it, even when it was killed outright
+            parent = os.getppid()
+
+            def watch() -> None:
+                while not stop.wait(1):
+                    if os.getppid() != parent:
+                        stop.set()
+
+            threading.Thread(target=watch, name="jisr-parent-watch", daemon=True).start()
+        loop(stop, interval=interval, once=once)

@@ -4,7 +4,7 @@ import tempfile
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -156,9 +156,7 @@ file, the server fetches the package with npm. Always a job: 202, then poll
         }
     },
 )
-async def import_france(
-    principal: Staff, request: Request, background: BackgroundTasks, dry_run: DryRun = False
-) -> Any:
+async def import_france(principal: Staff, request: Request, dry_run: DryRun = False) -> Any:
     files: dict[str, bytes] = {}
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form(max_files=10, max_fields=10)
@@ -182,9 +180,7 @@ async def import_france(
             session.commit()
             return service.report_of(job)
 
-    report = await run_in_threadpool(store)
-    assert report.id is not None
-    background.add_task(service.run_job, report.id)
+    report = await run_in_threadpool(store)  # the worker runs it (jisr.worker), not this request
     return _answer(report, queued=True)
 
 
@@ -203,7 +199,6 @@ async def import_france(
 async def import_file(
     principal: Staff,
     request: Request,
-    background: BackgroundTasks,
     kind: Annotated[ImportKind, Path()],
     dry_run: DryRun = False,
     on_error: OnErrorQ = OnError.abort,
@@ -235,12 +230,9 @@ async def import_file(
                 service.release(job.id)  # done already when the import finished; not when it broke
 
     try:
-        report, is_job = await run_in_threadpool(execute)
+        report, is_job = await run_in_threadpool(execute)  # a job is run by the worker (jisr.worker)
     finally:
         spool.close()
-    if is_job:
-        assert report.id is not None
-        background.add_task(service.run_job, report.id)
     return _answer(report, queued=is_job)
 
 
