@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     token_lifetime_minutes: int = 60
     max_body_bytes: int = 5 * 1024 * 1024
     max_import_bytes: int = 200 * 1024 * 1024
+    # What an uploaded archive (the .tgz of the French reference, an .xlsx, which is a zip) may expand to.
+    import_max_expanded_bytes: int = 128 * 1024 * 1024
     # Imports above this size run as a background job (202 + GET /api/v1/imports/{id}).
     import_job_threshold_bytes: int = 2 * 1024 * 1024
     # The delta-sync cursor trails the present by this much, so writes still in flight are not skipped.

@@ -23,9 +23,11 @@ from sqlalchemy import JSON, select
 from sqlmodel import Session
 
 from jisr.collectivities.models import Collectivity
+from jisr.core.config import get_settings
 from jisr.core.db import utcnow
 from jisr.core.text import search_blob
 from jisr.imports.engine import Engine, Item, Report, one_of, refresh_statistics, table_of
+from jisr.imports.parsing import MAX_ARCHIVE_MEMBERS
 
 PACKAGE = "@etalab/decoupage-administratif"
 FILES = ("regions.json", "departements.json", "epci.json", "communes.json")
@@ -86,11 +88,22 @@ def load_bytes(files: dict[str, bytes]) -> Reference:
 def _extract(archive: bytes, folder: Path) -> None:
     path = folder / "package.tgz"
     path.write_bytes(archive)
+    limit = get_settings().import_max_expanded_bytes
     try:
         with tarfile.open(path) as tar:
-            members = [m for m in tar.getmembers() if m.isfile() and Path(m.name).name in FILES]
+            # Headers are read one by one (no getmembers()): the archive is refused as soon as it holds too
+            # many files or its sizes add up past the cap, before the data behind is decompressed.
+            members, expanded = [], 0
+            for count, member in enumerate(tar, start=1):
+                expanded += max(member.size, 0)
+                if count > MAX_ARCHIVE_MEMBERS:
+                    raise ReferenceError_(f"The archive holds more than {MAX_ARCHIVE_MEMBERS} files: it is refused.")
+                if expanded > limit:
+                    raise ReferenceError_(f"The archive expands to more than {limit // 2**20} MiB: it is refused.")
+                if member.isfile() and Path(member.name).name in FILES:
+                    members.append(member)
             tar.extractall(folder, members=members, filter="data")
-    except tarfile.TarError as exc:
+    except (tarfile.TarError, EOFError, OSError) as exc:
         raise ReferenceError_(f"The archive cannot be read: {exc}") from exc
 
 

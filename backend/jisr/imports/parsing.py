@@ -18,6 +18,10 @@ from typing import IO, Any
 
 CSV_FIELD_LIMIT = 1_000_000
 csv.field_size_limit(CSV_FIELD_LIMIT)
+# Bounds on hostile files (issue 14): no import has more than a few dozen columns; a header line is short.
+MAX_COLUMNS = 1000
+MAX_HEADER_CHARS = 100_000
+MAX_ARCHIVE_MEMBERS = 10_000
 
 
 class FileError(ValueError):
@@ -88,18 +92,29 @@ def _check_headers(headers: list[str]) -> list[str]:
     return cleaned
 
 
+def _too_many_columns(count: int) -> FileError:
+    return FileError(f"The file has {count} columns; an import reads at most {MAX_COLUMNS}.")
+
+
 def read_csv(stream: IO[bytes]) -> Iterator[RawRow]:
     encoding = _encoding(stream)
     try:
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-        first = text.readline()
+        first = text.readline(MAX_HEADER_CHARS + 1)
     except UnicodeDecodeError as exc:
         raise FileError("The file is not text in UTF-8 or Windows-1252.") from exc
+    if len(first) > MAX_HEADER_CHARS:
+        raise FileError(f"The first line (the column names) is longer than {MAX_HEADER_CHARS} characters.")
     if "\x00" in first:
         raise FileError("This file is neither CSV, XLSX nor JSON (it looks binary).")
     delimiter = _delimiter(first)
-    header_reader = csv.reader([first], delimiter=delimiter)
-    headers = _check_headers(next(header_reader, []))
+    try:
+        header_cells = next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise FileError(f"Line 1: {exc}.") from exc
+    if len(header_cells) > MAX_COLUMNS:
+        raise _too_many_columns(len(header_cells))
+    headers = _check_headers(header_cells)
     reader = csv.reader(text, delimiter=delimiter)
     line = 1
     try:
@@ -109,6 +124,8 @@ def read_csv(stream: IO[bytes]) -> Iterator[RawRow]:
                 continue
             if any("\x00" in v for v in values):
                 raise FileError(f"Line {line} holds binary data: this is not a CSV file.")
+            if len(values) > MAX_COLUMNS:
+                raise FileError(f"Line {line} has {len(values)} columns; an import reads at most {MAX_COLUMNS}.")
             row: dict[str, Any] = {}
             for i, value in enumerate(values):
                 if i < len(headers) and headers[i]:
@@ -124,9 +141,28 @@ def read_csv(stream: IO[bytes]) -> Iterator[RawRow]:
         text.detach()
 
 
+def check_zip(stream: IO[bytes], *, max_bytes: int) -> None:
+    """Refuse a zip (an .xlsx is one) with too many members or expanding past ``max_bytes``, before it is
+    opened: the sizes are those of the zip's directory, which the reader then holds each member to."""
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileError("This .xlsx file cannot be opened (damaged, or not an Excel workbook).") from exc
+    finally:
+        stream.seek(0)
+    if len(members) > MAX_ARCHIVE_MEMBERS:
+        raise FileError(f"This .xlsx file holds more than {MAX_ARCHIVE_MEMBERS} files.")
+    if sum(m.file_size for m in members) > max_bytes:
+        raise FileError(f"This .xlsx file expands to more than {max_bytes // 2**20} MiB: it is refused.")
+
+
 def read_xlsx(stream: IO[bytes]) -> Iterator[RawRow]:
     from openpyxl import load_workbook
 
+    from jisr.core.config import get_settings
+
+    check_zip(stream, max_bytes=get_settings().import_max_expanded_bytes)
     try:
         wb = load_workbook(stream, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -137,8 +173,13 @@ def read_xlsx(stream: IO[bytes]) -> Iterator[RawRow]:
         header_cells = next(rows, None)
         if header_cells is None:
             raise FileError("The first sheet is empty.")
-        headers = _check_headers(list(header_cells))
+        if len(header_cells) > MAX_COLUMNS and any(c is not None for c in header_cells[MAX_COLUMNS:]):
+            raise _too_many_columns(len(header_cells))
+        headers = _check_headers(list(header_cells[:MAX_COLUMNS]))
         for number, cells in enumerate(rows, start=2):
+            if len(cells) > MAX_COLUMNS and any(c is not None for c in cells[MAX_COLUMNS:]):
+                raise FileError(f"Row {number} has values beyond column {MAX_COLUMNS}; an import reads no more.")
+            cells = cells[:MAX_COLUMNS]
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue
             row: dict[str, Any] = {}
@@ -157,6 +198,8 @@ def read_json(stream: IO[bytes]) -> Iterator[RawRow]:
         data = json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileError(f"This is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise FileError("This JSON is nested too deep to be an import (arrays or objects within each other).") from exc
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list):
