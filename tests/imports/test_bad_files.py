@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from jisr.core.config import get_settings
+from jisr.worker import step
 
 
 @pytest.fixture
@@ -31,6 +32,7 @@ def _nothing_written(api: Any) -> None:
 def _refused(api: Any, r: Any) -> str:
     """The detail of a 4xx problem, or of the failed report of a job; the job never succeeds."""
     if r.status_code == 202:
+        step()  # the worker's pass runs queued imports
         job = api.get(r.headers["Location"]).json()
         assert job["status"] == "failed", job
         return str(job["detail"])
