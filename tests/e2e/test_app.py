@@ -26,7 +26,7 @@ def test_directory_search_forgives_accents_and_arabic(page, server):
     expect(page.get_by_text("8 collectivités")).to_be_visible()
     search = page.get_by_role("searchbox", name="Rechercher")
     search.fill("saida")
-    expect(page.get_by_text("1 collectivités")).to_be_visible()
+    expect(page.get_by_text("1 collectivité", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Saïda")).to_be_visible()
     assert "q=saida" in page.url
     search.fill("صيدا")
@@ -39,7 +39,7 @@ def test_directory_search_forgives_accents_and_arabic(page, server):
     page.get_by_label("Pays").select_option("LB")
     page.get_by_label("Gouvernorat").select_option("LB-JA")
     expect(page).to_have_url(re.compile(r"country=LB&governorate=LB-JA"))
-    expect(page.get_by_text("1 collectivités")).to_be_visible()
+    expect(page.get_by_text("1 collectivité", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Saïda")).to_be_visible()
     page.reload()
     expect(page.get_by_role("link", name="Saïda")).to_be_visible()
@@ -170,7 +170,7 @@ def test_other_roles_see_their_screens_without_errors(browser, server, role):
         body["collectivity_id"] = server["ids"]["Tripoli"]
     r = httpx.post(f"{server['base']}/api/v1/users", json=body, headers=headers)
     assert r.status_code in (201, 409), r.text
-    page = browser.new_page(base_url=server["base"])
+    page = browser.new_page(base_url=server["base"], locale="fr-FR")
     try:
         sign_in(page, {**server, "email": email, "password": "role-password-123"})
         nav = page.get_by_role("navigation", name="Navigation principale")

@@ -77,7 +77,7 @@ def test_census_form_in_arabic_then_review(browser, server, invitation):
     expect(form.get_by_text("شكراً، تمّ تسجيل إجاباتكم.")).to_be_visible()
     phone.close()
 
-    page = browser.new_page(base_url=server["base"], viewport={"width": 1280, "height": 900})
+    page = browser.new_page(base_url=server["base"], viewport={"width": 1280, "height": 900}, locale="fr-FR")
     try:
         sign_in(page, server)
         page.goto(f"/census/campaigns/{invitation['campaign_id']}")

@@ -68,7 +68,7 @@ def test_weekly_digest_once_per_week_to_active_staff_in_their_language(
     assert "Partenariats en sommeil pas encore relancés : 1" in text
     assert "- Lyon ↔ Tyr (dernière activité 2015)" in text and "Villeurbanne ↔ Saïda" not in text
     assert "parce que vous êtes administrateur ou administratrice dans Jisr" in text
-    assert fr["List-Unsubscribe"] is not None and "<ul><li>" in html
+    assert fr["List-Unsubscribe"] is not None and "<ul><li" in html
     [ar] = smtp.to("hala@jisr.example.org")
     text, html = parts(ar)
     assert ar["Subject"] == f"جسر: ملخص الأسبوع {week}" and 'dir="rtl"' in html

@@ -191,3 +191,19 @@ def test_a_worker_killed_mid_send_does_not_duplicate(
         s.commit()
     assert len(emails(session)) == 2  # the invitation, and one receipt for the same (recipient, event)
     assert msg["Message-ID"].endswith("@127.0.0.1>")
+
+
+def test_html_emails_isolate_every_value_in_its_own_direction() -> None:
+    """An Arabic name in a French e-mail (and a French one in an Arabic e-mail) is a <bdi dir="auto">:
+    the punctuation around it stays on the page's side ("Baalbekبعلبك" cannot run together)."""
+    from jisr.notifications.templates import render
+
+    values = {"collectivity": "بعلبك", "campaign": "Recensement 2026", "closes_at": "30/06/2026", "sender": "CUF"}
+    _, text, html = render("census_invitation", "fr", values, link="https://jisr.example/c/x")
+    assert '<bdi dir="auto">بعلبك</bdi> est invitée' in html
+    assert '« <bdi dir="auto">Recensement 2026</bdi> »' in html
+    assert 'contact de <bdi dir="auto">بعلبك</bdi>.' in html  # the footer too
+    assert 'Envoyé par <bdi dir="auto">CUF</bdi>' in html
+    assert "<bdi" not in text  # the plain text part is left as written
+    _, _, html_ar = render("census_invitation", "ar", {**values, "collectivity": "Baalbek <b>"}, link=None)
+    assert '<bdi dir="auto">Baalbek &lt;b&gt;</bdi> مدعوة' in html_ar

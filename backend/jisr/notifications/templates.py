@@ -438,6 +438,11 @@ def pick_language(*candidates: str | None) -> str:
     return "fr"
 
 
+def isolate(value: Any) -> str:
+    """A value for the HTML part: escaped, in a ``<bdi dir="auto">`` (its own direction, isolated)."""
+    return f'<bdi dir="auto">{escape(str(value))}</bdi>'
+
+
 def _items(entry: dict[str, Any], values: dict[str, Any], lang: str) -> list[str | tuple[str, str]]:
     """The lines of a list paragraph: at most LIST_LIMIT, then "… and n more" (n from ``<list>_count``
     when given, the list holding only the first ones); none when the list is empty. A line given as
@@ -473,7 +478,9 @@ def render(
     lang = pick_language(lang)
     t = TEMPLATES[name][lang]
     sender = values.get("sender") or "Jisr"
-    safe = {k: escape(str(v)) for k, v in values.items()}
+    # Every value is data (a name, a title, a date): isolated, so that an Arabic name in a French e-mail (or a
+    # French one in an Arabic e-mail) keeps its own direction and leaves the punctuation around it in place.
+    safe = {k: isolate(v) for k, v in values.items()}
     subject = t["subject"].format(**values)
     text_parts: list[str] = []
     html_parts: list[str] = []
@@ -482,7 +489,8 @@ def render(
             items = _items(entry, values, lang)
             if items:
                 text_parts.append("\n".join(f"  - {_line(i, t['action'])}" for i in items))
-                html_parts.append("<ul>" + "".join(f"<li>{_html_line(i, t['action'])}</li>" for i in items) + "</ul>")
+                lines = "".join(f'<li dir="auto">{_html_line(i, t["action"])}</li>' for i in items)
+                html_parts.append(f"<ul>{lines}</ul>")
             else:
                 text_parts.append(f"  {entry['empty']}")
                 html_parts.append(f"<p><em>{escape(entry['empty'])}</em></p>")
@@ -502,7 +510,10 @@ def render(
         label = escape(t["action"] or link)
         html_parts.append(f'<p><a href="{escape(link, quote=True)}">{label}</a></p>')
     small = '<p style="color:#666;font-size:smaller">'
-    html_footer = "".join(f"{small}{escape(line)}</p>" for line in footer)
+    html_footer = "".join(
+        f"{small}{line}</p>"
+        for line in (escape(t["why"]).format(**safe), escape(SENDER[lang]).format(sender=isolate(sender)))
+    )
     if unsubscribe:
         html_footer += (
             f"{small}{escape(UNSUBSCRIBE[lang])} "

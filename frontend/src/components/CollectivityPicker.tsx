@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type KeyboardEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { loadCollectivity, rememberCollectivity, useAsync, useDebounced, type Collectivity } from "../hooks";
 import { useI18n } from "../i18n";
+import { Bdi } from "./ui";
 
 export function collectivityName(c: Collectivity | null | undefined, lang: string): string {
   if (!c) return "…";
@@ -124,7 +125,7 @@ export function CollectivityPicker({
                 choose(c);
               }}
             >
-              <span>{collectivityName(c, lang)}</span>{" "}
+              <span><Bdi>{collectivityName(c, lang)}</Bdi></span>{" "}
               <small className="muted">
                 {tv("country", c.country)} · {tv("kind", c.kind)}
               </small>

@@ -90,6 +90,32 @@ describe("ErrorBox", () => {
     expect(text).not.toContain("This event is done");
     expect(text).not.toContain("يوجد عنصر مطابق");
   });
+  it("says one sentence in the person's language; the API's English detail is folded away", () => {
+    const problem = {
+      type: "about:blank",
+      title: "Conflict",
+      status: 409,
+      detail: "This event is done: it takes no registrations.",
+      errors: [{ loc: ["body", "contact_id"], msg: "Field required" }],
+    };
+    const { container } = render(
+      <I18nProvider initial="fr">
+        <ErrorBox error={new ApiError(409, problem)} />
+      </I18nProvider>,
+    );
+    const alert = screen.getByRole("alert");
+    expect(alert.querySelectorAll("p.alert-title")).toHaveLength(1);
+    const details = container.querySelector("details");
+    expect(details).toBeTruthy();
+    expect(details!.open).toBe(false);
+    expect(details!.querySelector("summary")!.textContent).toBe("Détails techniques");
+    expect(details!.textContent).toContain("This event is done");
+    expect(details!.textContent).toContain("contact_id");
+    // nothing in English outside the folded part
+    const outside = [...alert.childNodes].filter((n) => n !== details).map((n) => n.textContent).join(" ");
+    expect(outside).not.toContain("This event");
+  });
+
   it("shows a network failure with a retry button", () => {
     render(
       <I18nProvider initial="fr">

@@ -8,32 +8,47 @@ function problemVars(params: Record<string, unknown> | null | undefined): Vars {
   return out;
 }
 
-/** An API error as the person's next step; technical detail underneath, small. */
+/** The one sentence an API error is shown as: the problem's own `code` when the app knows it, else the next step by status. */
+export function errorSentence(error: unknown, t: (key: MessageKey, vars?: Vars) => string): string {
+  const status = error instanceof ApiError ? error.status : 0;
+  const problem = error instanceof ApiError ? error.problem : null;
+  const minutes = error instanceof ApiError && error.retryAfter ? Math.ceil(error.retryAfter / 60) : 15;
+  const codeKey = problem?.code ? `problem.${problem.code}` : "";
+  if (isMessageKey(codeKey)) return t(codeKey, { minutes, ...problemVars(problem?.params) });
+  return t(nextStepKey(status) as MessageKey, { minutes });
+}
+
+/** An API error as one sentence in the person's language; the technical detail folded away underneath. */
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const { t } = useI18n();
   if (!error) return null;
   const status = error instanceof ApiError ? error.status : 0;
-  const key = nextStepKey(status) as MessageKey;
-  const minutes = error instanceof ApiError && error.retryAfter ? Math.ceil(error.retryAfter / 60) : 15;
   const problem = error instanceof ApiError ? error.problem : null;
-  // A problem the API names with a code has its own sentence in the reader's language: it replaces both
-  // the generic sentence of the status and the API's English detail.
-  const codeKey = problem?.code ? `problem.${problem.code}` : "";
-  const coded = isMessageKey(codeKey) ? t(codeKey, problemVars(problem?.params)) : null;
+  // A problem the API names with a code has its own sentence, which replaces the API's English detail too.
+  const coded = isMessageKey(problem?.code ? `problem.${problem.code}` : "");
   const detail = coded ? null : problem ? problem.detail : error instanceof Error ? error.message : null;
   const fields = problem?.errors ?? [];
   return (
     <div className="alert alert-error" role="alert">
-      <p className="alert-title">{coded ?? t(key, { minutes })}</p>
-      {detail && <p className="alert-detail">{detail}</p>}
-      {fields.length > 0 && (
-        <ul className="alert-detail">
-          {fields.map((f, i) => (
-            <li key={i}>
-              <code>{f.loc.filter((p) => p !== "body").join(".")}</code> — {f.msg}
-            </li>
-          ))}
-        </ul>
+      <p className="alert-title">{errorSentence(error, t)}</p>
+      {(detail || fields.length > 0) && (
+        <details className="alert-detail">
+          <summary>{t("error.technical")}</summary>
+          {detail && (
+            <p dir="auto" lang="en">
+              {detail}
+            </p>
+          )}
+          {fields.length > 0 && (
+            <ul>
+              {fields.map((f, i) => (
+                <li key={i} dir="auto" lang="en">
+                  <code>{f.loc.filter((p) => p !== "body").join(".")}</code> — {f.msg}
+                </li>
+              ))}
+            </ul>
+          )}
+        </details>
       )}
       {onRetry && status !== 403 && status !== 404 && (
         <button type="button" className="btn" onClick={onRetry}>
@@ -41,6 +56,20 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
         </button>
       )}
     </div>
+  );
+}
+
+/**
+ * Text written by a person or read from data (a name, a title, a note), isolated from the page's direction:
+ * an Arabic name on a French page (or a French one on an Arabic page) keeps its own direction and does not
+ * pull the punctuation around it to the wrong side.
+ */
+export function Bdi({ children, className, lang }: { children: ReactNode; className?: string; lang?: string }) {
+  if (children === null || children === undefined || children === "") return null;
+  return (
+    <bdi dir="auto" className={className} lang={lang}>
+      {children}
+    </bdi>
   );
 }
 
@@ -161,7 +190,9 @@ export function PageHeader({ title, actions, children }: { title: string; action
   return (
     <header className="page-header">
       <div>
-        <h1>{title}</h1>
+        <h1>
+          <Bdi>{title}</Bdi>
+        </h1>
         {children}
       </div>
       {actions && <div className="page-actions">{actions}</div>}

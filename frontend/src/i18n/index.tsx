@@ -18,6 +18,16 @@ export function isLang(v: unknown): v is Lang {
   return v === "fr" || v === "en" || v === "ar";
 }
 
+/** The first of the browser's languages that Jisr speaks ("ar-LB" → ar), else French. */
+export function browserLang(languages: readonly string[] | undefined = globalThis.navigator?.languages): Lang {
+  for (const tag of languages ?? []) {
+    const base = tag.toLowerCase().split(/[-_]/)[0];
+    if (isLang(base)) return base;
+  }
+  return "fr";
+}
+
+/** The language chosen before on this device, else (the first time) the browser's. */
 export function storedLang(): Lang {
   try {
     const v = localStorage.getItem(STORAGE);
@@ -25,15 +35,34 @@ export function storedLang(): Lang {
   } catch {
     /* ignore */
   }
-  return "fr";
+  return browserLang();
 }
 
 export type Vars = Record<string, string | number>;
 
+// `{n, plural, one {# collectivité} other {# collectivités}}`: the branch for the number's plural category
+// in the language (Arabic has zero, one, two, few, many, other), `#` the number written in that language.
+const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
+const BRANCH = /(=\d+|zero|one|two|few|many|other)\s*\{([^{}]*)\}/g;
+const pluralRules = new Map<Lang, Intl.PluralRules>();
+
+function plural(lang: Lang, value: string | number, branches: string): string {
+  const n = typeof value === "number" ? value : Number(String(value).replace(/[^\d.-]/g, ""));
+  let rules = pluralRules.get(lang);
+  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(LOCALES[lang])));
+  const found: Record<string, string> = {};
+  for (const m of branches.matchAll(BRANCH)) found[m[1]] = m[2];
+  const text = found[`=${n}`] ?? found[rules.select(n)] ?? found.other ?? "";
+  const shown = typeof value === "number" ? new Intl.NumberFormat(LOCALES[lang]).format(value) : value;
+  return text.replace(/#/g, shown);
+}
+
 export function translate(lang: Lang, key: MessageKey, vars?: Vars): string {
   const text = DICTS[lang][key] ?? DICTS.fr[key] ?? key;
   if (!vars) return text;
-  return text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
+  return text
+    .replace(PLURAL, (m, name: string, branches: string) => (name in vars ? plural(lang, vars[name], branches) : m))
+    .replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
 }
 
 /** Whether ``key`` names a message (for keys built from data, such as a problem's `code`). */

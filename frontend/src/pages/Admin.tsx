@@ -3,7 +3,7 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { useAuth } from "../auth";
 import { CollectivityPicker } from "../components/CollectivityPicker";
-import { Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
 import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -323,7 +323,7 @@ function Clients() {
                 <tbody>
                   {page.items.map((c) => (
                     <tr key={c.id} className={c.is_active ? undefined : "row-muted"}>
-                      <td>{c.name}</td>
+                      <td><Bdi>{c.name}</Bdi></td>
                       <td>
                         <code>{c.client_id}</code>
                       </td>

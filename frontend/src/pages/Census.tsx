@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
-import { Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
 import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
@@ -38,7 +38,7 @@ export default function Census() {
               <ul className="list card">
                 {page.items.map((c) => (
                   <li key={c.id}>
-                    <Link to={`/census/campaigns/${c.id}`}>{c.title}</Link>{" "}
+                    <Link to={`/census/campaigns/${c.id}`}><Bdi>{c.title}</Bdi></Link>{" "}
                     <Badge tone={c.is_open ? "good" : "muted"}>{c.is_open ? t("census.open") : t("census.closed")}</Badge>{" "}
                     <small className="muted">{t("census.closesOn", { date: date(c.closes_at) })}</small>
                   </li>

@@ -3,7 +3,7 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { BarChart } from "../components/BarChart";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
-import { Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync, useCollectivities } from "../hooks";
 import { nameOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -196,7 +196,7 @@ function Invitations({ id }: { id: string }) {
           <ul className="issued">
             {issued.map((i) => (
               <li key={i.id}>
-                <strong>{collectivityName(names[i.collectivity_id], lang)}</strong>{" "}
+                <strong><Bdi>{collectivityName(names[i.collectivity_id], lang)}</Bdi></strong>{" "}
                 <input readOnly value={i.url} aria-label={t("census.linkFor", { name: collectivityName(names[i.collectivity_id], lang) })} onFocus={(e) => e.target.select()} dir="ltr" />{" "}
                 <button type="button" className="btn btn-small" onClick={() => void navigator.clipboard?.writeText(i.url)}>
                   {t("action.copy")}
@@ -255,7 +255,7 @@ function Invitations({ id }: { id: string }) {
                   {page.items.map((i) => (
                     <tr key={i.id} className={i.revoked_at ? "row-muted" : undefined}>
                       <td>
-                        <Link to={`/collectivities/${i.collectivity_id}`}>{collectivityName(names[i.collectivity_id], lang)}</Link>
+                        <Link to={`/collectivities/${i.collectivity_id}`}><Bdi>{collectivityName(names[i.collectivity_id], lang)}</Bdi></Link>
                         {i.revoked_at && (
                           <>
                             {" "}
@@ -417,9 +417,9 @@ function Responses({ id }: { id: string }) {
                   {page.items.map((r) => (
                     <tr key={r.id}>
                       <td>
-                        <Link to={`/census/responses/${r.id}`}>{collectivityName(names[r.collectivity_id], lang)}</Link>
+                        <Link to={`/census/responses/${r.id}`}><Bdi>{collectivityName(names[r.collectivity_id], lang)}</Bdi></Link>
                       </td>
-                      <td>{r.contact.full_name}</td>
+                      <td><Bdi>{r.contact.full_name}</Bdi></td>
                       <td className="num">{r.need_ids.length}</td>
                       <td>{date(r.submitted_at, true)}</td>
                       <td>

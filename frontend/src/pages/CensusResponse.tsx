@@ -2,7 +2,7 @@ import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
-import { Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
 import { useAsync, useCollectivities, useTags } from "../hooks";
 import { labelOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -11,7 +11,7 @@ import { useTitle } from "./common";
 /** Review of one census answer: its draft needs, then validate (needs open) or reject. */
 export default function CensusResponse({ params }: { params: Record<string, string> }) {
   const id = params.id;
-  const { t, tv, lang, date, num } = useI18n();
+  const { t, tv, lang, date } = useI18n();
   const tags = useTags();
   const [error, setError] = useState<unknown>(null);
   const [reason, setReason] = useState("");
@@ -57,7 +57,7 @@ export default function CensusResponse({ params }: { params: Record<string, stri
           <PageHeader title={collectivityName(names[r.collectivity_id], lang)}>
             <p className="muted">
               <Badge tone={toneOf(r.status)}>{tv("responseStatus", r.status)}</Badge> {t("census.submittedOn")} {date(r.submitted_at, true)} ·{" "}
-              {tv("language", r.language)} · {t("census.submissions", { n: num(r.submissions) })}
+              {tv("language", r.language)} · {t("census.submissions", { n: r.submissions })}
             </p>
           </PageHeader>
           <ErrorBox error={error} />
@@ -66,7 +66,7 @@ export default function CensusResponse({ params }: { params: Record<string, stri
               <h2 id="r-contact">{t("census.contact")}</h2>
               <dl className="dl">
                 <dt>{t("field.fullName")}</dt>
-                <dd>{r.contact.full_name}</dd>
+                <dd><Bdi>{r.contact.full_name}</Bdi></dd>
                 <dt>{t("field.role")}</dt>
                 <dd>{r.contact.role || "—"}</dd>
                 <dt>{t("field.email")}</dt>
@@ -103,9 +103,9 @@ export default function CensusResponse({ params }: { params: Record<string, stri
               <ul className="list">
                 {r.needs.map((n) => (
                   <li key={n.id}>
-                    <Link to={`/needs/${n.id}`}>{n.title}</Link> <Badge tone={toneOf(n.status)}>{tv("needStatus", n.status)}</Badge>{" "}
+                    <Link to={`/needs/${n.id}`}><Bdi>{n.title}</Bdi></Link> <Badge tone={toneOf(n.status)}>{tv("needStatus", n.status)}</Badge>{" "}
                     <small className="muted">{tv("priority", n.priority)}</small>
-                    {n.description && <p className="prose small">{n.description}</p>}
+                    {n.description && <p className="prose small" dir="auto">{n.description}</p>}
                     <TagList ids={n.tag_ids ?? []} />
                   </li>
                 ))}
@@ -121,7 +121,7 @@ export default function CensusResponse({ params }: { params: Record<string, stri
                 {r.former_partners.map((p, i) => (
                   <li key={i}>
                     {p.french_collectivity_id ? (
-                      <Link to={`/collectivities/${p.french_collectivity_id}`}>{collectivityName(names[p.french_collectivity_id], lang)}</Link>
+                      <Link to={`/collectivities/${p.french_collectivity_id}`}><Bdi>{collectivityName(names[p.french_collectivity_id], lang)}</Bdi></Link>
                     ) : (
                       p.name
                     )}{" "}

@@ -5,7 +5,7 @@ import type { components } from "../api/schema";
 import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagPicker } from "../components/TagPicker";
-import { ErrorBox, Field, Loading, PageHeader } from "../components/ui";
+import { Bdi, ErrorBox, Field, Loading, PageHeader } from "../components/ui";
 import { forgetCollectivity, rememberCollectivity } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
@@ -102,7 +102,7 @@ export default function CollectivityEdit({ params }: { params: Record<string, st
   return (
     <>
       <nav aria-label={t("nav.breadcrumb")} className="breadcrumb">
-        <Link to={`/collectivities/${id}`}>{collectivityName(c, lang)}</Link>
+        <Link to={`/collectivities/${id}`}><Bdi>{collectivityName(c, lang)}</Bdi></Link>
       </nav>
       <PageHeader title={t("col.edit")} />
       <form className="form card" onSubmit={submit} noValidate>

@@ -2,7 +2,7 @@ import { api, unwrap } from "../api/client";
 import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
-import { Async, Badge, PageHeader, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, PageHeader, toneOf } from "../components/ui";
 import { rememberCollectivity, useAsync, useCollectivities, useGovernorates, useNeeds } from "../hooks";
 import { ProposalCard } from "./Matching";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
@@ -92,7 +92,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
               <p className="muted">
                 {t(`country.${col.country}` as MessageKey)} · {tv("kind", col.kind)}
                 {place && ` · ${place}`}
-                {lang === "ar" ? col.name && ` · ${col.name}` : col.name_ar && <span lang="ar"> · {col.name_ar}</span>}
+                {lang === "ar" ? col.name && <> · <Bdi lang="fr">{col.name}</Bdi></> : col.name_ar && <> · <Bdi lang="ar">{col.name_ar}</Bdi></>}
               </p>
             </PageHeader>
             <div className="grid-2">
@@ -107,7 +107,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                     <>
                       <dt>{t("field.parent")}</dt>
                       <dd>
-                        <Link to={`/collectivities/${col.parent_id}`}>{collectivityName(parent[col.parent_id], lang)}</Link>
+                        <Link to={`/collectivities/${col.parent_id}`}><Bdi>{collectivityName(parent[col.parent_id], lang)}</Bdi></Link>
                       </dd>
                     </>
                   )}
@@ -149,7 +149,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                     </>
                   )}
                 </dl>
-                {col.description && <p className="prose">{col.description}</p>}
+                {col.description && <p className="prose" dir="auto">{col.description}</p>}
               </section>
               <section className="card" aria-labelledby="c-themes">
                 <h2 id="c-themes">{t("col.themes")}</h2>
@@ -180,7 +180,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                         <tbody>
                           {page!.items.map((p) => (
                             <tr key={p.id} className={p.active ? undefined : "row-muted"}>
-                              <td>{p.full_name}</td>
+                              <td><Bdi>{p.full_name}</Bdi></td>
                               <td>{p.role || "—"}</td>
                               <td>{p.email ? <a href={`mailto:${p.email}`}>{p.email}</a> : "—"}</td>
                               <td dir="ltr">{p.phone ?? "—"}</td>
@@ -202,7 +202,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                   <ul className="list">
                     {page.items.map((n) => (
                       <li key={n.id}>
-                        <Link to={`/needs/${n.id}`}>{n.title}</Link> <Badge tone={toneOf(n.status)}>{tv("needStatus", n.status)}</Badge>{" "}
+                        <Link to={`/needs/${n.id}`}><Bdi>{n.title}</Bdi></Link> <Badge tone={toneOf(n.status)}>{tv("needStatus", n.status)}</Badge>{" "}
                         <small className="muted">
                           {tv("direction", n.direction)} · {tv("priority", n.priority)}
                         </small>
@@ -222,7 +222,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                       const other = p.french_collectivity_id === id ? p.lebanese_collectivity_id : p.french_collectivity_id;
                       return (
                         <li key={p.id}>
-                          <Link to={`/collectivities/${other}`}>{collectivityName(partners[other], lang)}</Link>{" "}
+                          <Link to={`/collectivities/${other}`}><Bdi>{collectivityName(partners[other], lang)}</Bdi></Link>{" "}
                           <Badge tone={toneOf(p.status)}>{tv("partnershipStatus", p.status)}</Badge>{" "}
                           <small className="muted">
                             {t("part.years", {
@@ -231,7 +231,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                               last: p.last_activity_year ?? "—",
                             })}
                           </small>
-                          {p.description && <p className="prose small">{p.description}</p>}
+                          {p.description && <p className="prose small" dir="auto">{p.description}</p>}
                         </li>
                       );
                     })}

@@ -1,7 +1,7 @@
 import { api, unwrap } from "../api/client";
 import { BarChart } from "../components/BarChart";
 import { collectivityName } from "../components/CollectivityPicker";
-import { Async, Badge, PageHeader } from "../components/ui";
+import { Bdi, Async, Badge, PageHeader } from "../components/ui";
 import { loadGovernorates, loadTags, useAsync, useCollectivities } from "../hooks";
 import { labelOf, nameOf, useI18n } from "../i18n";
 import { buildTree } from "../components/TagPicker";
@@ -181,9 +181,9 @@ export default function Dashboard() {
               <ul className="list">
                 {page.items.map((e) => (
                   <li key={e.id}>
-                    <Link to={`/events/${e.id}`}>{e.title}</Link>{" "}
+                    <Link to={`/events/${e.id}`}><Bdi>{e.title}</Bdi></Link>{" "}
                     <small className="muted">
-                      {date(e.starts_at, true)} · {tv("eventKind", e.kind)} · {t("dash.registered", { n: num(e.registered_count) })}
+                      {date(e.starts_at, true)} · {tv("eventKind", e.kind)} · {t("dash.registered", { n: e.registered_count })}
                     </small>
                   </li>
                 ))}
@@ -201,7 +201,7 @@ export default function Dashboard() {
               {(d) => (
                 <>
                   <p>
-                    <Link to={`/census/campaigns/${d!.campaign.id}`}>{d!.campaign.title}</Link>
+                    <Link to={`/census/campaigns/${d!.campaign.id}`}><Bdi>{d!.campaign.title}</Bdi></Link>
                   </p>
                   <BarChart
                     title={t("dash.censusProgress")}
@@ -226,11 +226,11 @@ export default function Dashboard() {
               {page.items.map((p) => (
                 <li key={p.id}>
                   <Link to={`/collectivities/${p.french_collectivity_id}`}>
-                    {collectivityName(partners[p.french_collectivity_id], lang)}
+                    <Bdi>{collectivityName(partners[p.french_collectivity_id], lang)}</Bdi>
                   </Link>{" "}
                   ↔{" "}
                   <Link to={`/collectivities/${p.lebanese_collectivity_id}`}>
-                    {collectivityName(partners[p.lebanese_collectivity_id], lang)}
+                    <Bdi>{collectivityName(partners[p.lebanese_collectivity_id], lang)}</Bdi>
                   </Link>{" "}
                   <Badge tone="warn">{t("dash.lastActivity", { year: p.last_activity_year ?? "—" })}</Badge>
                 </li>

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagSelect } from "../components/TagPicker";
-import { Async, Field, PageHeader, Pagination } from "../components/ui";
+import { Bdi, Async, Field, PageHeader, Pagination } from "../components/ui";
 import { rememberCollectivity, useAsync, useDebounced, useGovernorates } from "../hooks";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
@@ -108,7 +108,7 @@ export default function Directory() {
         </Field>
       </form>
       <div aria-live="polite" className="result-count">
-        {list.data && t("dir.count", { n: num(list.data.total) })}
+        {list.data && t("dir.count", { n: list.data.total })}
         {list.loading && list.data && <span className="muted"> · {t("state.loading")}</span>}
       </div>
       <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("dir.empty")}>
@@ -131,16 +131,17 @@ export default function Directory() {
                   {page.items.map((c) => (
                     <tr key={c.id}>
                       <td>
-                        <Link to={`/collectivities/${c.id}`}>{collectivityName(c, lang)}</Link>
+                        <Link to={`/collectivities/${c.id}`}><Bdi>{collectivityName(c, lang)}</Bdi></Link>
+                        {c.name_ar && " "}
                         {lang !== "ar" && c.name_ar && (
-                          <span className="muted alt-name" lang="ar" dir="rtl">
+                          <Bdi className="muted alt-name" lang="ar">
                             {c.name_ar}
-                          </span>
+                          </Bdi>
                         )}
                         {lang === "ar" && c.name_ar && (
-                          <span className="muted alt-name" lang="fr" dir="ltr">
+                          <Bdi className="muted alt-name" lang="fr">
                             {c.name}
-                          </span>
+                          </Bdi>
                         )}
                       </td>
                       <td>

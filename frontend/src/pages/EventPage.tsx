@@ -4,7 +4,7 @@ import { download } from "../api/download";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
-import { Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
 import { useAsync, useCollectivities } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -135,17 +135,17 @@ export default function EventPage({ params }: { params: Record<string, string> }
                 <dt>{t("events.capacity")}</dt>
                 <dd>
                   {num(e.registered_count)} / {e.capacity == null ? "∞" : num(e.capacity)}
-                  {e.seats_left != null && ` · ${t("events.seatsLeft", { n: num(e.seats_left) })}`}
+                  {e.seats_left != null && ` · ${t("events.seatsLeft", { n: e.seats_left })}`}
                 </dd>
               </dl>
-              {e.description && <p className="prose">{e.description}</p>}
+              {e.description && <p className="prose" dir="auto">{e.description}</p>}
               {(e.speakers ?? []).length > 0 && (
                 <>
                   <h3>{t("events.speakers")}</h3>
                   <ul>
                     {(e.speakers ?? []).map((s, i) => (
                       <li key={i}>
-                        <strong>{s.name}</strong>
+                        <strong><Bdi>{s.name}</Bdi></strong>
                         {s.organisation && `, ${s.organisation}`}
                         {s.topic && ` — ${s.topic}`}
                       </li>
@@ -174,7 +174,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
                   <ul className="list">
                     {page.items.map((n) => (
                       <li key={n.id}>
-                        <Link to={`/needs/${n.id}`}>{n.title}</Link> <small className="muted">{collectivityName(names[n.collectivity_id], lang)}</small>
+                        <Link to={`/needs/${n.id}`}><Bdi>{n.title}</Bdi></Link> <small className="muted"><Bdi>{collectivityName(names[n.collectivity_id], lang)}</Bdi></small>
                       </li>
                     ))}
                   </ul>
@@ -207,7 +207,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
                       {page.items.map((r) => (
                         <tr key={r.id}>
                           <td>
-                            <Link to={`/collectivities/${r.collectivity_id}`}>{collectivityName(names[r.collectivity_id], lang)}</Link>
+                            <Link to={`/collectivities/${r.collectivity_id}`}><Bdi>{collectivityName(names[r.collectivity_id], lang)}</Bdi></Link>
                           </td>
                           <td>{date(r.created_at)}</td>
                           <td>

@@ -2,7 +2,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
-import { Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync } from "../hooks";
 import { useI18n, type I18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
@@ -142,7 +142,7 @@ export default function Events() {
                           {date(e.starts_at, true, e.timezone)} <small className="muted">{e.timezone?.split("/")[1]}</small>
                         </td>
                         <td>
-                          <Link to={`/events/${e.id}`}>{e.title}</Link>
+                          <Link to={`/events/${e.id}`}><Bdi>{e.title}</Bdi></Link>
                         </td>
                         <td>{tv("eventKind", e.kind)}</td>
                         <td>{e.location || (e.online_url ? t("events.online") : "—")}</td>

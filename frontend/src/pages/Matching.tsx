@@ -5,7 +5,7 @@ import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { GovernorateSelect } from "../components/Governorates";
 import { TagSelect } from "../components/TagPicker";
-import { Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
 import { useAsync, useCollectivities, useNeeds, type Collectivity } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
@@ -361,11 +361,11 @@ export function ProposalCard({
         <Link to={`/needs/${m.need_id}`}>{needTitle ?? "…"}</Link>
       </p>
       <p>
-        <Link to={`/collectivities/${m.lebanese_collectivity_id}`}>{collectivityName(names[m.lebanese_collectivity_id], lang)}</Link> ↔{" "}
+        <Link to={`/collectivities/${m.lebanese_collectivity_id}`}><Bdi>{collectivityName(names[m.lebanese_collectivity_id], lang)}</Bdi></Link> ↔{" "}
         {m.french_collectivity_ids.map((id, i) => (
           <span key={id}>
             {i > 0 && " + "}
-            <Link to={`/collectivities/${id}`}>{collectivityName(names[id], lang)}</Link>
+            <Link to={`/collectivities/${id}`}><Bdi>{collectivityName(names[id], lang)}</Bdi></Link>
           </span>
         ))}
       </p>
@@ -413,7 +413,7 @@ export function ProposalCard({
                 {m.history.map((h, i) => (
                   <li key={i}>
                     {tv("matchStatus", h.from)} → {tv("matchStatus", h.to)} · {h.by} · {date(h.at, true)}
-                    {h.note && <p className="prose small">{h.note}</p>}
+                    {h.note && <p className="prose small" dir="auto">{h.note}</p>}
                   </li>
                 ))}
               </ol>

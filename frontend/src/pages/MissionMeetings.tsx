@@ -3,7 +3,7 @@ import { api, unwrap } from "../api/client";
 import { download } from "../api/download";
 import type { components } from "../api/schema";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
-import { Async, ErrorBox, Field } from "../components/ui";
+import { Bdi, Async, ErrorBox, Field } from "../components/ui";
 import { useAsync, useCollectivities, useNeeds } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
@@ -73,7 +73,7 @@ export function MissionMeetings({
             <ul className="list">
               {d.items.map((a) => (
                 <li key={a.id}>
-                  <strong>{collectivityName(names[a.collectivity_id], lang)}</strong>:{" "}
+                  <strong><Bdi>{collectivityName(names[a.collectivity_id], lang)}</Bdi></strong>:{" "}
                   {a.windows.map((w) => `${fmt(w.starts_at)} – ${fmt(w.ends_at)}`).join(" · ")}
                 </li>
               ))}
@@ -166,7 +166,7 @@ export function MissionMeetings({
               {[...byCollectivity.entries()].map(([cid, ms]) => (
                 <li key={cid}>
                   <h3>
-                    <Link to={`/collectivities/${cid}`}>{collectivityName(names[cid], lang)}</Link>
+                    <Link to={`/collectivities/${cid}`}><Bdi>{collectivityName(names[cid], lang)}</Bdi></Link>
                   </h3>
                   <ol>
                     {ms.map((m) => (

@@ -3,7 +3,7 @@ import { api, unwrap } from "../api/client";
 import { canEdit, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagSelect } from "../components/TagPicker";
-import { Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync, useCollectivities, useDebounced } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
@@ -18,7 +18,7 @@ const LIMIT = 25;
 const KEYS = ["q", "direction", "status", "priority", "tag", "country", "governorate", "offset"] as const;
 
 export default function Needs() {
-  const { t, tv, num, lang, date } = useI18n();
+  const { t, tv, lang, date } = useI18n();
   const { me } = useAuth();
   useTitle(t("nav.needs"));
   const [f, set] = useQueryState(KEYS);
@@ -96,7 +96,7 @@ export default function Needs() {
         </Field>
       </form>
       <div aria-live="polite" className="result-count">
-        {list.data && t("needs.count", { n: num(list.data.total) })}
+        {list.data && t("needs.count", { n: list.data.total })}
       </div>
       <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("needs.empty")}>
         {(page) => (
@@ -118,10 +118,10 @@ export default function Needs() {
                   {page.items.map((n) => (
                     <tr key={n.id}>
                       <td>
-                        <Link to={`/needs/${n.id}`}>{n.title}</Link>
+                        <Link to={`/needs/${n.id}`}><Bdi>{n.title}</Bdi></Link>
                       </td>
                       <td>
-                        <Link to={`/collectivities/${n.collectivity_id}`}>{collectivityName(owners[n.collectivity_id], lang)}</Link>
+                        <Link to={`/collectivities/${n.collectivity_id}`}><Bdi>{collectivityName(owners[n.collectivity_id], lang)}</Bdi></Link>
                       </td>
                       <td>{tv("direction", n.direction)}</td>
                       <td>

@@ -3,7 +3,7 @@ import { api, unwrap } from "../api/client";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
-import { Async, Badge, ErrorBox, PageHeader, Pagination, toneOf } from "../components/ui";
+import { Bdi, Async, Badge, ErrorBox, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync, useCollectivities } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
@@ -122,11 +122,11 @@ export default function Partnerships() {
                   {page.items.map((p) => (
                     <tr key={p.id}>
                       <td>
-                        <Link to={`/collectivities/${p.french_collectivity_id}`}>{collectivityName(names[p.french_collectivity_id], lang)}</Link>
+                        <Link to={`/collectivities/${p.french_collectivity_id}`}><Bdi>{collectivityName(names[p.french_collectivity_id], lang)}</Bdi></Link>
                       </td>
                       <td>
                         <Link to={`/collectivities/${p.lebanese_collectivity_id}`}>
-                          {collectivityName(names[p.lebanese_collectivity_id], lang)}
+                          <Bdi>{collectivityName(names[p.lebanese_collectivity_id], lang)}</Bdi>
                         </Link>
                       </td>
                       <td>

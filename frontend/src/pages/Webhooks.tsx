@@ -101,7 +101,7 @@ function HookRow({ w, run }: { w: Webhook; run: (fn: () => Promise<void>) => Pro
       <p>
         <code dir="ltr">{w.url}</code> {w.active ? <Badge tone="good">{t("field.active")}</Badge> : <Badge tone="muted">{t("hooks.inactive")}</Badge>}
       </p>
-      {w.description && <p className="muted">{w.description}</p>}
+      {w.description && <p className="muted" dir="auto">{w.description}</p>}
       <p className="small">{w.events.map((e) => <code key={e}>{e} </code>)}</p>
       <div className="actions">
         <button type="button" className="btn btn-small" onClick={() => run(async () => void (await unwrap(api.POST("/api/v1/webhooks/{webhook_id}/ping", { params: { path: { webhook_id: w.id } } }))))}>
