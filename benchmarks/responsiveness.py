@@ -4,8 +4,9 @@
 
 On a scratch PostgreSQL database (``--server``, dropped at the end) filled as ``api_read.py`` fills it,
 ``jisr serve`` (one server process and, as by default, its worker process; the list cache off so that
-every answer reads the database) is asked ``GET /api/v1/needs?limit=20`` by one client, one request after
-the other, in three phases:
+every answer reads the database; ``--jobs-in-process`` runs the job on a thread of the API process
+instead) is asked ``GET /api/v1/needs?limit=20`` by one client, one request after the other, in three
+phases:
 
 1. baseline: nothing else runs (``--seconds``);
 2. during the French reference import: ``POST /api/v1/imports/france-reference`` with no file (the worker
@@ -79,6 +80,12 @@ def main() -> None:
     p.add_argument("--needs", type=int, default=5000)
     p.add_argument("--seconds", type=float, default=20, help="baseline duration")
     p.add_argument("--server", default=DEFAULT_SERVER)
+    p.add_argument(
+        "--jobs-in-process",
+        action="store_true",
+        help="for comparison: the import job on a thread of the API process (plain uvicorn with the worker "
+        "loop in-process, as before issue 13) instead of `jisr serve`'s worker process",
+    )
     args = p.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print("load before:", load())
@@ -98,10 +105,13 @@ def main() -> None:
         migrate_and_fill(url, args.collectivities, args.needs)
         port = free_port()
         log = Path(tmp) / "server.log"
+        command = [str(JISR), "serve", "--port", str(port)]
+        if args.jobs_in_process:
+            env.update(JISR_WORKER_IN_PROCESS="true", JISR_WORKER_JOBS_IN_PROCESS="true")
+            command = [sys.executable, "-m", "uvicorn", "jisr.main:app", "--port", str(port), "--no-access-log"]
+        print("server:", " ".join(Path(c).name if c.startswith("/") else c for c in command))
         with log.open("wb") as out:
-            server = subprocess.Popen(
-                [str(JISR), "serve", "--port", str(port)], env=env, stdout=out, stderr=out, start_new_session=True
-            )
+            server = subprocess.Popen(command, env=env, stdout=out, stderr=out, start_new_session=True)
         try:
             base = f"http://127.0.0.1:{port}"
             for _ in range(600):

@@ -236,6 +236,8 @@ def test_big_files_run_as_a_job_with_progress(api: Any, directory: dict[str, Any
     location = r.headers["Location"]
     assert r.json()["status"] == "queued"
     assert api.get(location).json()["status"] == "queued"  # the request does not run it
+    step(jobs=False)  # nor the loop of a server process when a worker process runs the jobs (`jisr serve`)
+    assert api.get(location).json()["status"] == "queued"
     assert step().jobs == 1  # the worker does
     job = api.get(location).json()
     assert job["status"] == "done" and job["created"] == 3 and job["processed"] == 3 and job["committed"], job

@@ -37,3 +37,27 @@ def test_serve_no_worker_sends_nothing(api: Api, make_campaign: Any, smtp: Mailb
     with live_server(tmp_path / "server.log", serve=("--no-worker",)):
         to = invite_saida(api, make_campaign)
         assert delivered(smtp, to, deadline=6) == set()
+
+
+def children(pid: int) -> list[str]:
+    """Command lines of the process's children (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            found.append(Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
+def test_serve_runs_queued_imports_in_a_worker_process_of_its_own(api: Api, tmp_path: Path) -> None:
+    api.own_collectivity()  # LB-SAIDA
+    rows = [{"collectivity": "LB-SAIDA", "title": f"Queued need {i}"} for i in range(20)]
+    with live_server(tmp_path / "server.log") as server:
+        assert any(" worker " in cmd and "--with-parent" in cmd for cmd in children(server.process.pid))
+        client = httpx.Client(base_url=server.url, headers=api.headers("admin"), timeout=30)
+        r = client.post("/api/v1/imports/needs", json=rows, params={"background": "true"})
+        assert r.status_code == 202, r.text
+        deadline = time.monotonic() + 30
+        while (job := client.get(r.headers["Location"]).json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["status"] == "done" and job["created"] == 20, job
