@@ -60,6 +60,23 @@ dist: install frontend  ## dist/jisr-<version>-py3-none-any.whl: the package wit
 check-dist: dist  ## install the wheel in a fresh virtual environment outside the repository and start it
 	$(BIN)/python .ci/check_wheel.py dist/jisr-*.whl
 
+# By hand, not in CI: tests/test_schemathesis.py with more cases, drawn at random, for each seed, on SQLite then
+# PostgreSQL. Sizes are modest by default (a shared machine); e.g. `make fuzz FUZZ_SEEDS="1 2 3 4" FUZZ_EXAMPLES=100`.
+FUZZ_SEEDS ?= 1 2 3
+FUZZ_EXAMPLES ?= 30
+FUZZ_SCENARIOS ?= 60
+FUZZ_STEPS ?= 10
+fuzz: install  ## schemathesis, several seeds, more cases, SQLite and PostgreSQL (minutes; see docs/decisions.md)
+	@set -e; for db in sqlite postgresql; do for seed in $(FUZZ_SEEDS); do \
+	  echo "== fuzz: $$db, seed $$seed, $(FUZZ_EXAMPLES) random cases per operation, $(FUZZ_SCENARIOS) scenarios of $(FUZZ_STEPS) steps"; \
+	  start=$$(date +%s); \
+	  if [ $$db = postgresql ]; then url=$(PG_TEST_URL); else url=; fi; \
+	  JISR_TEST_DATABASE_URL=$$url JISR_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JISR_FUZZ_SCENARIOS=$(FUZZ_SCENARIOS) \
+	    JISR_FUZZ_STEPS=$(FUZZ_STEPS) $(BIN)/pytest tests/test_schemathesis.py -q -p no:cacheprovider \
+	    --hypothesis-seed=$$seed $(FUZZ_ARGS) || status=1; \
+	  echo "== fuzz: $$db, seed $$seed: $$(( $$(date +%s) - start )) s"; \
+	done; done; exit $${status:-0}
+
 bench: install
 	$(BIN)/python benchmarks/api_read.py
 

@@ -1,7 +1,10 @@
 """Every operation of the OpenAPI schema × every role, against one table of expected answers.
 
 EXPECTED below is the table: one row per operationId, one answer per role, in the order of ROLES:
-  "allow"  the role may: the answer is neither 401 nor 403 (nor a 5xx);
+  "allow"  the role may: the request reaches the operation's work, so the answer is a 2xx, or a 404/409/412/422
+           that the operation itself gave after its permission check (a proposal that does not exist, a link
+           that is not valid, a rule of the domain). A 422 from request validation is not "allow": the request
+           never reached the operation (give it a valid body in BODIES); neither is a 401/403 nor a 5xx.
   "deny"   403 (401 for anonymous);
   "own"    members only: 403 on records of another collectivity, allowed on their own.
 
@@ -17,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from jisr.core.errors import REQUEST_INVALID
 from jisr.main import app
 from tests.conftest import PASSWORD, Api
 
@@ -185,6 +189,22 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     "events-questions-create": lambda ids: {
         "json": {"question": "Combien de temps ?", "collectivity_id": ids["collectivity_id"]}
     },
+    "events-create": lambda ids: {
+        "json": {"kind": "webinar", "title": "Autre", "starts_at": "2030-07-01T10:00Z", "ends_at": "2030-07-01T11:00Z"}
+    },
+    "events-attendance-record": lambda ids: {
+        "json": {"items": [{"registration_id": ids["registration_id"], "status": "attended"}]}
+    },
+    "census-campaigns-create": lambda ids: {"json": {"title": "Recensement", "closes_at": "2099-01-01T00:00Z"}},
+    "census-forms-submit": lambda ids: {
+        "json": {"language": "fr", "contact": {"full_name": "Rima Haddad"}, "needs": [{"title": "Eau"}]}
+    },
+    "matches-transition": lambda ids: {"json": {"to": "accepted"}},
+    "meetings-availability-set": lambda ids: {
+        "json": {"windows": [{"starts_at": "2030-06-10T10:00Z", "ends_at": "2030-06-10T12:00Z"}]}
+    },
+    # a loopback URL: refused at registration (a 422 of the operation), and no name to resolve
+    "webhooks-create": lambda ids: {"json": {"url": "https://127.0.0.1/hook", "events": ["need.created"]}},
 }
 
 
@@ -266,6 +286,10 @@ def world(api: Api) -> World:
         "client_id": client["id"],
         "event_id": event["id"],
         "entry_id": api.get("/api/v1/audit", params={"limit": 1}).json()["items"][0]["id"],
+        # path parameters that are not ids
+        "format": "csv",
+        "fmt": "ics",
+        "kind": "collectivities",
     }
 
     def side(collectivity: dict[str, Any]) -> Ids:
@@ -292,14 +316,30 @@ def call(api: Api, op: Operation, role: str, ids: Ids) -> Any:
     return api.request(op.method, path, role, **kwargs)
 
 
-def verdict(expected: str, role: str, status: int) -> str | None:
-    """What is wrong with `status` for a role whose expected answer is `expected` (None: nothing)."""
+def reached_the_operation(r: Any) -> bool:
+    """A 2xx, or a 404/409/412/422 problem that the operation gave after its permission check: not one of request
+    validation (its detail is REQUEST_INVALID, and only its), nor the framework's 404 for a path no route takes."""
+    if 200 <= r.status_code < 300:
+        return True
+    if r.status_code not in (404, 409, 412, 422) or r.headers.get("content-type") != "application/problem+json":
+        return False
+    detail = r.json().get("detail")
+    return detail not in (REQUEST_INVALID, None, "Not Found")
+
+
+def verdict(expected: str, role: str, r: Any) -> str | None:
+    """What is wrong with the answer `r` for a role whose expected answer is `expected` (None: nothing)."""
+    status = r.status_code
     if status >= 500:
         return f"got a server error {status}"
     if expected == D:
         want = 401 if role == "anonymous" else 403
         return None if status == want else f"expected {want}, got {status}"
-    return None if status not in (401, 403) else f"expected to be allowed, got {status}"
+    if status in (401, 403):
+        return f"expected to be allowed, got {status}"
+    if not reached_the_operation(r):
+        return f"expected the operation to run, got {status} (request validation or routing: fix BODIES or `world`)"
+    return None
 
 
 @pytest.mark.parametrize("op_id", sorted(set(EXPECTED) & set(OPERATIONS)))
@@ -315,18 +355,18 @@ def test_role_matrix(api: Api, world: World, op_id: str) -> None:
         expected = row[role]
         if expected == OWN:
             r = call(api, op, role, world.other)
-            if (msg := verdict(D, role, r.status_code)) is not None:
+            if (msg := verdict(D, role, r)) is not None:
                 problems.append(f"{role} on another collectivity's record: {msg}: {r.text[:200]}")
             r = call(api, op, role, world.own)
-            if (msg := verdict(A, role, r.status_code)) is not None:
+            if (msg := verdict(A, role, r)) is not None:
                 problems.append(f"{role} on its own record: {msg}: {r.text[:200]}")
         else:
             r = call(api, op, role, world.other)
-            if (msg := verdict(expected, role, r.status_code)) is not None:
+            if (msg := verdict(expected, role, r)) is not None:
                 problems.append(f"{role}: {msg}: {r.text[:200]}")
             if role == "member" and expected == D and not unknown:  # "deny", not "own": its own records too
                 r = call(api, op, role, world.own)
-                if (msg := verdict(D, role, r.status_code)) is not None:
+                if (msg := verdict(D, role, r)) is not None:
                     problems.append(f"{role} on its own record: {msg}: {r.text[:200]}")
     assert not problems, f"{op.method} {op.path} ({op_id}):\n" + "\n".join(problems)
 
@@ -348,7 +388,7 @@ def test_need_status_moves_by_role(api: Api) -> None:
         for role, expected in zip(("admin", "coordinator", "member"), row, strict=True):
             need = api.need(own["id"], status=start)
             r = api.patch(f"/api/v1/needs/{need['id']}", role=role, json={"status": to})
-            if (msg := verdict(expected, role, r.status_code)) is not None:
+            if (msg := verdict(expected, role, r)) is not None:
                 problems.append(f"{role} {start} → {to}: {msg}: {r.text[:200]}")
             elif expected == D:
                 if r.json().get("code") != "need_status_staff":
@@ -359,6 +399,6 @@ def test_need_status_moves_by_role(api: Api) -> None:
         body = {"collectivity_id": own["id"], "title": "T", "status": status}
         r = api.post("/api/v1/needs", role="member", json=body)
         want = A if status in MEMBER_NEED_STATUSES else D
-        if (msg := verdict(want, "member", r.status_code)) is not None:
+        if (msg := verdict(want, "member", r)) is not None:
             problems.append(f"member creates a {status} need: {msg}")
     assert not problems, "\n".join(problems)

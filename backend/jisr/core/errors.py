@@ -14,6 +14,9 @@ from starlette.routing import Match, Mount
 
 log = logging.getLogger("jisr")
 
+REQUEST_INVALID = "The request is not valid: see errors."
+"""The detail of every 422 made by request validation (before the operation runs), and of no other answer."""
+
 PROBLEM = "application/problem+json"
 
 
@@ -181,7 +184,7 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", ""))} for e in exc.errors()]
-        return problem_response(422, "The request is not valid: see errors.", errors=errors)
+        return problem_response(422, REQUEST_INVALID, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
