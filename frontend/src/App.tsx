@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useRef, type ComponentType, type LazyExoticComponent } from "react";
+import { lazy, Suspense, useEffect, useRef, useState, type ComponentType, type LazyExoticComponent } from "react";
 import { AuthProvider, isStaff, useAuth, type Me } from "./auth";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Loading } from "./components/ui";
@@ -35,8 +35,19 @@ interface Route {
   allowed?: (me: Me) => boolean;
 }
 
+/** A municipality's own people land on its page (needs, proposals, events); the others on the programme's dashboard. */
+const ownPage = (me: Me): string | null => (me.role === "member" && me.collectivity_id ? me.collectivity_id : null);
+
+function Home({ params }: { params: Record<string, string> }) {
+  const { me } = useAuth();
+  const own = me ? ownPage(me) : null;
+  return own ? <CollectivityPage params={{ id: own }} /> : <Dashboard params={params} />;
+}
+const HomePage = page(async () => ({ default: Home }));
+
 const ROUTES: Route[] = [
-  { pattern: "/", component: Dashboard },
+  { pattern: "/", component: HomePage },
+  { pattern: "/dashboard", component: Dashboard },
   { pattern: "/collectivities", component: Directory },
   { pattern: "/collectivities/:id", component: CollectivityPage },
   { pattern: "/collectivities/:id/edit", component: CollectivityEdit },
@@ -61,7 +72,9 @@ interface NavItem {
 }
 
 const NAV: NavItem[] = [
-  { to: "/", label: "nav.dashboard" },
+  { to: "/", label: "nav.myCollectivity", show: (me) => ownPage(me) !== null },
+  { to: "/", label: "nav.dashboard", show: (me) => ownPage(me) === null },
+  { to: "/dashboard", label: "nav.dashboard", show: (me) => ownPage(me) !== null },
   { to: "/collectivities", label: "nav.directory" },
   { to: "/needs", label: "nav.needs" },
   { to: "/partnerships", label: "nav.partnerships" },
@@ -92,6 +105,9 @@ function Shell() {
   const { t } = useI18n();
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
+  // On a phone the navigation and tools fold behind one "Menu" button, so the header stays one line.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
 
   // Move focus to the content after client-side navigation, for keyboard and screen-reader users.
   useEffect(() => {
@@ -139,17 +155,20 @@ function Shell() {
       <a href="#main" className="skip-link">
         {t("nav.skip")}
       </a>
-      <header className="topbar">
+      <header className={menuOpen ? "topbar menu-open" : "topbar"}>
         <Link to="/" className="brand">
           <span aria-hidden="true" className="brand-mark">
             ج
           </span>{" "}
           Jisr
         </Link>
-        <nav aria-label={t("nav.label")} className="mainnav">
+        <button type="button" className="btn btn-quiet menu-button" aria-expanded={menuOpen} aria-controls="topbar-menu" onClick={() => setMenuOpen((o) => !o)}>
+          {t("nav.menu")}
+        </button>
+        <nav aria-label={t("nav.label")} className="mainnav" id="topbar-menu">
           <ul>
             {NAV.filter((n) => !n.show || n.show(me)).map((n) => (
-              <li key={n.to}>
+              <li key={`${n.to}-${n.label}`}>
                 <Link to={n.to} aria-current={current(n.to) ? "page" : undefined}>
                   {t(n.label)}
                 </Link>

@@ -154,7 +154,7 @@ def test_spreadsheet_exports_survive_stored_control_characters(api: Api, session
         assert r.status_code == 200, r.text
         ws = load_workbook(io.BytesIO(r.content)).active
         cells = {c.value for row in ws.iter_rows() for c in row}
-        assert ("A\ufffdB" if kind == "tags" else "Ville\ufffdX") in cells
+        assert ("AB" if kind == "tags" else "VilleX") in cells  # the read model repairs, the writer holds
 
 
 def test_calendar_survives_a_stored_line_break_in_a_title(api: Api, session: Session) -> None:

@@ -137,9 +137,27 @@ def api_token(server: dict[str, Any]) -> str:
     return str(r.raise_for_status().json()["access_token"])
 
 
-def sign_in(page: Any, server: dict[str, Any]) -> None:
+def sign_in(page: Any, server: dict[str, Any], landing: str = "Tableau de bord") -> None:
+    """Sign in through the form; `landing` is the heading of the first screen (a member's: its collectivity)."""
     page.goto("/")
     page.get_by_label("Adresse e-mail").fill(server["email"])
     page.get_by_label("Mot de passe").fill(server["password"])
     page.get_by_role("button", name="Se connecter").click()
-    page.get_by_role("heading", name="Tableau de bord").wait_for()
+    page.get_by_role("heading", name=landing, level=1).wait_for()
+
+
+def make_member(server: dict[str, Any], collectivity: str, email: str, language: str = "fr") -> dict[str, Any]:
+    """A member account of one of the seeded collectivities (idempotent); `server` with its credentials."""
+    body = {
+        "email": email,
+        "password": "member-password-123",
+        "role": "member",
+        "full_name": f"Employé·e de {collectivity}",
+        "collectivity_id": server["ids"][collectivity],
+        "language": language,
+    }
+    r = httpx.post(
+        f"{server['base']}/api/v1/users", json=body, headers={"Authorization": f"Bearer {api_token(server)}"}
+    )
+    assert r.status_code in (201, 409), r.text
+    return {**server, "email": email, "password": body["password"]}

@@ -172,13 +172,16 @@ def test_other_roles_see_their_screens_without_errors(browser, server, role):
     assert r.status_code in (201, 409), r.text
     page = browser.new_page(base_url=server["base"], locale="fr-FR")
     try:
-        sign_in(page, {**server, "email": email, "password": "role-password-123"})
+        # A member lands on its own collectivity's page; the others on the programme's dashboard.
+        home = "Tripoli" if role == "member" else "Tableau de bord"
+        sign_in(page, {**server, "email": email, "password": "role-password-123"}, landing=home)
         nav = page.get_by_role("navigation", name="Navigation principale")
         expect(nav.get_by_role("link", name="Administration")).to_have_count(0)
         expect(nav.get_by_role("link", name="Recensement")).to_have_count(0)
         expect(nav.get_by_role("link", name="Imports et exports")).to_have_count(0)
         for path, heading in (
-            ("/", "Tableau de bord"),
+            ("/", home),
+            ("/dashboard", "Tableau de bord"),
             ("/collectivities", "Annuaire"),
             ("/needs", "Besoins"),
             ("/matching", "Mise en relation"),

@@ -37,7 +37,8 @@ def test_csv_with_the_list_filters_and_neutralised_formulas(api: Any) -> None:
 
 
 def test_formula_cells_in_every_starting_character(api: Any) -> None:
-    for i, start in enumerate(["=", "+", "-", "@", "\t", "\r"]):
+    # Names are trimmed at the door: a tab or space before the formula is gone, the formula stays.
+    for i, start in enumerate(["=", "+", "-", "@", "\t=", " @"]):
         api.collectivity(name=f"{start}1+1 n{i}", code=f"LB-F{i}")
     rows = _csv(api.get("/api/v1/exports/collectivities.csv"))
     assert len(rows) == 6 and all(row["name"].startswith("'") for row in rows)

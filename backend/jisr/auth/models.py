@@ -9,6 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from jisr.core.db import UTCDateTime, utcnow
+from jisr.core.hygiene import Name
 from jisr.core.models import Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
@@ -28,7 +29,7 @@ class Language(StrEnum):
 
 class UserBase(SQLModel):
     email: EmailStr = Field(max_length=254)
-    full_name: str = Field(default="", max_length=200)
+    full_name: Name = Field(default="", max_length=200)
     role: Role = Field(default=Role.viewer, sa_type=String(20))
     collectivity_id: uuid.UUID | None = Field(default=None, foreign_key="collectivities.id", index=True)
     language: Language = Field(default=Language.fr, sa_type=String(2))
@@ -61,7 +62,7 @@ class UserList(Page[UserPublic]):
 
 
 class ApiClientBase(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     role: Role = Field(default=Role.viewer, sa_type=String(20))
     collectivity_id: uuid.UUID | None = Field(default=None, foreign_key="collectivities.id", index=True)
     is_active: bool = True

@@ -12,6 +12,7 @@ from sqlmodel.main import SQLModelConfig
 
 from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime, utcnow
+from jisr.core.hygiene import MultiLine, Name, SingleLine
 from jisr.core.models import Entity, PublicMeta, not_a_number, partial_model
 from jisr.core.pagination import Page
 from jisr.events.models import check_timezone
@@ -21,12 +22,12 @@ from jisr.needs.models import NeedPublic, Priority
 
 
 class CampaignBase(SQLModel):
-    title: str = Field(min_length=1, max_length=300, description="In French; the other languages fall back to it.")
-    description: str = Field(default="", max_length=5000, description="In French.")
-    title_en: str = Field(default="", max_length=300, description="In English; empty: the French title.")
-    title_ar: str = Field(default="", max_length=300, description="In Arabic; empty: the French title.")
-    description_en: str = Field(default="", max_length=5000)
-    description_ar: str = Field(default="", max_length=5000)
+    title: Name = Field(min_length=1, max_length=300, description="In French; the other languages fall back to it.")
+    description: MultiLine = Field(default="", max_length=5000, description="In French.")
+    title_en: Name = Field(default="", max_length=300, description="In English; empty: the French title.")
+    title_ar: Name = Field(default="", max_length=300, description="In Arabic; empty: the French title.")
+    description_en: MultiLine = Field(default="", max_length=5000)
+    description_ar: MultiLine = Field(default="", max_length=5000)
     timezone: str = Field(
         default="Asia/Beirut",
         max_length=64,
@@ -174,8 +175,8 @@ Forbid = SQLModelConfig(extra="forbid")
 
 class ContactAnswer(SQLModel):
     model_config = Forbid
-    full_name: str = Field(min_length=1, max_length=200)
-    role: str = Field(default="", max_length=100)
+    full_name: Name = Field(min_length=1, max_length=200)
+    role: SingleLine = Field(default="", max_length=100)
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40, schema_extra={"pattern": r"^\+?[0-9 ().-]{4,40}$"})
     consent: bool = Field(
@@ -188,8 +189,8 @@ class ContactAnswer(SQLModel):
 class NeedAnswer(SQLModel):
     model_config = Forbid
     id: uuid.UUID | None = Field(default=None, description="Of a need sent before: update it rather than add one.")
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=3000)
+    title: Name = Field(min_length=1, max_length=300)
+    description: MultiLine = Field(default="", max_length=3000)
     tag_ids: list[uuid.UUID] = Field(default_factory=list, max_length=10)
     priority: Priority = Priority.medium
     estimated_budget_eur: int | None = Field(default=None, ge=0, le=1_000_000_000)
@@ -197,7 +198,7 @@ class NeedAnswer(SQLModel):
 
 class FormerPartner(SQLModel):
     model_config = Forbid
-    name: str = Field(
+    name: Name = Field(
         min_length=1, max_length=200, description="The French local authority, as the respondent names it."
     )
     since_year: int | None = Field(default=None, ge=1950, le=2100)
@@ -311,7 +312,7 @@ class CensusResponseNeed(SQLModel, table=True):
 
 
 class ReviewedPartner(SQLModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
     since_year: int | None = Field(default=None, ge=1950, le=2100)
     until_year: int | None = Field(default=None, ge=1950, le=2100)
     french_collectivity_id: uuid.UUID | None = Field(
@@ -334,7 +335,7 @@ class ResponseValidate(SQLModel):
 
 
 class ResponseReject(SQLModel):
-    reason: str = Field(default="", max_length=2000)
+    reason: MultiLine = Field(default="", max_length=2000)
 
 
 class ResponsePublic(PublicMeta):

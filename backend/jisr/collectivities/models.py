@@ -10,10 +10,11 @@ from sqlmodel import Field, SQLModel
 
 from jisr.auth.models import Language
 from jisr.core.extrefs import ExternalRefs
+from jisr.core.hygiene import Code, MultiLine, Name
 from jisr.core.models import Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+ShortText = Annotated[Name, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
 class Country(StrEnum):
@@ -46,31 +47,31 @@ class Capacity(StrEnum):
 class CollectivityBase(SQLModel):
     country: Country = Field(sa_type=String(2), index=True)
     kind: Kind = Field(sa_type=String(30))
-    name: str = Field(min_length=1, max_length=200)
-    name_ar: str | None = Field(default=None, max_length=200)
+    name: Name = Field(min_length=1, max_length=200)
+    name_ar: Name | None = Field(default=None, max_length=200)
     name_alt: list[ShortText] = Field(
         default_factory=list, max_length=20, sa_type=JSON, description="Other spellings, used by search."
     )
-    code: str | None = Field(
+    code: Code | None = Field(
         default=None, min_length=1, max_length=20, description="INSEE code, SIREN, département or région code…"
     )
     governorate: str | None = Field(
         default=None, max_length=8, index=True, description="Lebanon: ISO 3166-2 code of the governorate (LB-JA)."
     )
-    district: str | None = Field(default=None, max_length=100, description="Lebanon: the caza's French name.")
-    region: str | None = Field(default=None, max_length=3, description="France: INSEE région code.")
-    departement: str | None = Field(default=None, max_length=3, description="France: département code.")
+    district: Name | None = Field(default=None, max_length=100, description="Lebanon: the caza's French name.")
+    region: Code | None = Field(default=None, max_length=3, description="France: INSEE région code.")
+    departement: Code | None = Field(default=None, max_length=3, description="France: département code.")
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="collectivities.id", index=True)
     population: int | None = Field(default=None, ge=0, le=100_000_000)
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     website: str | None = Field(default=None, max_length=300, schema_extra={"pattern": r"^https?://\S+$"})
     languages: list[Language] = Field(default_factory=list, max_length=3, sa_type=JSON)
-    description: str = Field(default="", max_length=5000)
+    description: MultiLine = Field(default="", max_length=5000)
     capacity: Capacity | None = Field(
         default=None, sa_type=String(10), description="France: staff and budget it can give to international action."
     )
-    preferred_governorates: list[Annotated[str, StringConstraints(max_length=8)]] = Field(
+    preferred_governorates: list[Annotated[Code, StringConstraints(max_length=8)]] = Field(
         default_factory=list,
         max_length=10,
         sa_type=JSON,

@@ -13,14 +13,15 @@ from sqlmodel.main import SQLModelConfig
 
 from jisr.auth.models import Language
 from jisr.core.db import UTCDateTime
+from jisr.core.hygiene import Name, SingleLine
 from jisr.core.models import AwareUTC, Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
 
 class ContactBase(SQLModel):
     collectivity_id: uuid.UUID = Field(foreign_key="collectivities.id", index=True)
-    full_name: str = Field(min_length=1, max_length=200)
-    role: str = Field(default="", max_length=100, description="Mayor, elected official, staff…")
+    full_name: Name = Field(min_length=1, max_length=200)
+    role: SingleLine = Field(default="", max_length=100, description="Mayor, elected official, staff…")
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=40, schema_extra={"pattern": r"^\+?[0-9 ().-]{4,40}$"})
     languages: list[Language] = Field(default_factory=list, max_length=3, sa_type=JSON)

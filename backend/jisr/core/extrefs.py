@@ -9,10 +9,11 @@ from sqlalchemy import UniqueConstraint, delete
 from sqlmodel import Field, Session, col, select
 
 from jisr.core.errors import Conflict
+from jisr.core.hygiene import Code
 from jisr.core.models import Entity
 
 Source = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-RefValue = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+RefValue = Annotated[Code, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 ExternalRefs = dict[Source, RefValue]
 
 

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from jisr.collectivities.models import Country
 from jisr.core.db import UTCDateTime
+from jisr.core.hygiene import MultiLine, Name, SingleLine
 from jisr.core.models import Entity, PublicMeta, not_a_number, partial_model
 from jisr.core.pagination import Page
 
@@ -62,9 +63,9 @@ def check_timezone(name: str) -> str:
 class Speaker(SQLModel):
     """Someone who speaks at the event (a workshop's testimonies)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    organisation: str = Field(default="", max_length=200)
-    topic: str = Field(default="", max_length=500)
+    name: Name = Field(min_length=1, max_length=200)
+    organisation: SingleLine = Field(default="", max_length=200)
+    topic: SingleLine = Field(default="", max_length=500)
 
 
 TIMES_DOC = (
@@ -75,14 +76,14 @@ TIMES_DOC = (
 
 class EventBase(SQLModel):
     kind: EventKind = Field(sa_type=String(20), index=True)
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=10000)
+    title: Name = Field(min_length=1, max_length=300)
+    description: MultiLine = Field(default="", max_length=10000)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True, description=TIMES_DOC)
     ends_at: datetime = Field(sa_type=UTCDateTime, description=TIMES_DOC)
     timezone: str = Field(
         default="Asia/Beirut", min_length=1, max_length=64, description="IANA name: Asia/Beirut, Europe/Paris."
     )
-    location: str = Field(default="", max_length=300)
+    location: SingleLine = Field(default="", max_length=300)
     country: Country | None = Field(default=None, sa_type=String(2))
     online_url: str | None = Field(default=None, max_length=500, schema_extra={"pattern": r"^https?://\S+$"})
     audience: Audience = Field(default=Audience.both, sa_type=String(4))
@@ -140,7 +141,7 @@ class EventRegistration(Entity, table=True):
 class RegistrationCreate(SQLModel):
     collectivity_id: uuid.UUID = Field(description="Members register their own collectivity.")
     contact_id: uuid.UUID | None = Field(default=None, description="One of the collectivity's contacts.")
-    questions: list[str] = Field(
+    questions: list[MultiLine] = Field(
         default_factory=list,
         max_length=10,
         description="Questions the collectivity wants answered at the event (each 1–2000 characters).",
@@ -200,15 +201,15 @@ class EventQuestion(Entity, table=True):
 
 
 class QuestionCreate(SQLModel):
-    question: str = Field(min_length=1, max_length=2000)
+    question: MultiLine = Field(min_length=1, max_length=2000)
     collectivity_id: uuid.UUID | None = Field(
         default=None, description="The registered collectivity asking; members may leave it out (their own)."
     )
 
 
 class QuestionUpdate(SQLModel):
-    question: str | None = Field(default=None, min_length=1, max_length=2000, description="Reworded by staff.")
-    answer: str | None = Field(default=None, min_length=1, max_length=5000)
+    question: MultiLine | None = Field(default=None, min_length=1, max_length=2000, description="Reworded by staff.")
+    answer: MultiLine | None = Field(default=None, min_length=1, max_length=5000)
     published: bool | None = Field(default=None, description="Answered and published questions form the FAQ.")
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from jisr.core.db import UTCDateTime, utcnow
+from jisr.core.hygiene import MultiLine, SingleLine
 from jisr.core.models import AwareUTC, Entity, PublicMeta
 from jisr.core.pagination import Page
 from jisr.matching.scoring import DEFAULT_WEIGHTS, FACTORS
@@ -243,7 +244,7 @@ class RunComparison(BaseModel):
 
 class TransitionCreate(SQLModel):
     to: MatchStatus
-    note: str = Field(default="", max_length=2000)
+    note: MultiLine = Field(default="", max_length=2000)
 
 
 # --- field-mission meetings ---------------------------------------------------------------------------
@@ -292,7 +293,7 @@ class AvailabilityList(BaseModel):
 
 class ScheduleRequest(SQLModel):
     slot_minutes: int = Field(default=30, ge=10, le=240, description="Length of one meeting.")
-    tables: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
+    tables: list[Annotated[SingleLine, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=lambda: ["Table 1"], min_length=1, max_length=200, description="Rooms or tables, by name."
     )
     proposal_ids: list[uuid.UUID] | None = Field(

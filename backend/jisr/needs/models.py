@@ -7,6 +7,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from jisr.core.extrefs import ExternalRefs
+from jisr.core.hygiene import MultiLine, Name
 from jisr.core.models import Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
@@ -41,8 +42,8 @@ class NeedSource(StrEnum):
 class NeedBase(SQLModel):
     collectivity_id: uuid.UUID = Field(foreign_key="collectivities.id", index=True)
     direction: Direction = Field(default=Direction.request, sa_type=String(10))
-    title: str = Field(min_length=1, max_length=300)
-    description: str = Field(default="", max_length=10000)
+    title: Name = Field(min_length=1, max_length=300)
+    description: MultiLine = Field(default="", max_length=10000)
     priority: Priority = Field(default=Priority.medium, sa_type=String(10))
     status: NeedStatus = Field(default=NeedStatus.open, sa_type=String(20), index=True)
     source: NeedSource = Field(default=NeedSource.manual, sa_type=String(20))

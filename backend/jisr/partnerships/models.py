@@ -7,6 +7,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from jisr.core.extrefs import ExternalRefs
+from jisr.core.hygiene import Code, MultiLine
 from jisr.core.models import Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
@@ -25,8 +26,8 @@ class PartnershipBase(SQLModel):
     started_year: int | None = Field(default=None, ge=1950, le=2100)
     ended_year: int | None = Field(default=None, ge=1950, le=2100)
     last_activity_year: int | None = Field(default=None, ge=1950, le=2100)
-    description: str = Field(default="", max_length=10000)
-    atlas_id: str | None = Field(
+    description: MultiLine = Field(default="", max_length=10000)
+    atlas_id: Code | None = Field(
         default=None, min_length=1, max_length=50, description="Identifier in the Atlas of decentralized cooperation."
     )
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from jisr.core.hygiene import Name, SingleLine
 from jisr.core.models import Entity, PublicMeta, partial_model
 from jisr.core.pagination import Page
 
@@ -13,10 +14,10 @@ from jisr.core.pagination import Page
 class ThematicTagBase(SQLModel):
     slug: str = Field(min_length=1, max_length=80, schema_extra={"pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"})
     parent_id: uuid.UUID | None = Field(default=None, foreign_key="thematic_tags.id", index=True)
-    label_fr: str = Field(min_length=1, max_length=200)
-    label_en: str = Field(min_length=1, max_length=200)
-    label_ar: str = Field(min_length=1, max_length=200)
-    call_2024_theme: str | None = Field(
+    label_fr: Name = Field(min_length=1, max_length=200)
+    label_en: Name = Field(min_length=1, max_length=200)
+    label_ar: Name = Field(min_length=1, max_length=200)
+    call_2024_theme: SingleLine | None = Field(
         default=None,
         max_length=80,
         description="The theme of the ministry's 2024 France–Lebanon call this tag falls under.",

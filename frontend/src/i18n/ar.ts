@@ -14,6 +14,9 @@ export const ar: Record<MessageKey, string> = {
   "nav.matching": "المطابقة",
   "nav.imports": "الاستيراد والتصدير",
   "nav.admin": "الإدارة",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "nav.myCollectivity": "بلديتي",
+  "nav.menu": "القائمة",
 
   "auth.signIn": "تسجيل الدخول",
   "auth.signOut": "تسجيل الخروج",
@@ -354,6 +357,8 @@ export const ar: Record<MessageKey, string> = {
   "events.timezone": "المنطقة الزمنية",
   "events.tz.beirut": "بيروت",
   "events.tz.paris": "باريس",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "events.jumpTo": "الانتقال إلى شهر",
   // Wall times in the event's zone (issue 21, item 3)
   "events.zoneHint": "الأوقات بتوقيت {zone} ({tz})، توقيت الحدث، أيًّا كان توقيت جهازك.",
   "events.start": "البداية",
@@ -398,6 +403,9 @@ export const ar: Record<MessageKey, string> = {
   "registrationStatus.cancelled": "ملغاة",
   "admin.webhooks": "خطافات الويب",
   "col.proposals": "اقتراحات المطابقة",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "col.events": "الفعاليات القادمة",
+  "col.noEvents": "لا فعاليات قادمة حاليًا.",
   "col.noProposals": "لا توجد اقتراحات بعد.",
   "dash.funnel": "الاقتراحات: من الاقتراح إلى الشراكة",
   "dash.toBoard": "فتح لوحة المطابقة",

@@ -14,6 +14,9 @@ export const en: Record<MessageKey, string> = {
   "nav.matching": "Matching",
   "nav.imports": "Imports and exports",
   "nav.admin": "Administration",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "nav.myCollectivity": "My authority",
+  "nav.menu": "Menu",
 
   "auth.signIn": "Sign in",
   "auth.signOut": "Sign out",
@@ -354,6 +357,8 @@ export const en: Record<MessageKey, string> = {
   "events.timezone": "Time zone",
   "events.tz.beirut": "Beirut",
   "events.tz.paris": "Paris",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "events.jumpTo": "Go to month",
   // Wall times in the event's zone (issue 21, item 3)
   "events.zoneHint": "Times in {zone} ({tz}), the event’s time zone, whatever your device’s zone.",
   "events.start": "Start",
@@ -398,6 +403,9 @@ export const en: Record<MessageKey, string> = {
   "registrationStatus.cancelled": "Cancelled",
   "admin.webhooks": "Webhooks",
   "col.proposals": "Matching proposals",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "col.events": "Upcoming events",
+  "col.noEvents": "No upcoming event for now.",
   "col.noProposals": "No proposal yet.",
   "dash.funnel": "Proposals: from proposal to partnership",
   "dash.toBoard": "Open the matching board",

@@ -13,6 +13,9 @@ export const fr = {
   "nav.matching": "Mise en relation",
   "nav.imports": "Imports et exports",
   "nav.admin": "Administration",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "nav.myCollectivity": "Ma collectivité",
+  "nav.menu": "Menu",
 
   "auth.signIn": "Connexion",
   "auth.signOut": "Se déconnecter",
@@ -353,6 +356,8 @@ export const fr = {
   "events.timezone": "Fuseau horaire",
   "events.tz.beirut": "Beyrouth",
   "events.tz.paris": "Paris",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "events.jumpTo": "Aller au mois",
   // Wall times in the event's zone (issue 21, item 3)
   "events.zoneHint": "Heures de {zone} ({tz}), le fuseau de l’événement, quel que soit celui de votre appareil.",
   "events.start": "Début",
@@ -397,6 +402,9 @@ export const fr = {
   "registrationStatus.cancelled": "Annulée",
   "admin.webhooks": "Webhooks",
   "col.proposals": "Propositions de mise en relation",
+  // Members' home, phone menu, calendar jump (issue 21, item 19)
+  "col.events": "Événements à venir",
+  "col.noEvents": "Aucun événement à venir pour le moment.",
   "col.noProposals": "Aucune proposition pour le moment.",
   "dash.funnel": "Propositions : de la proposition au partenariat",
   "dash.toBoard": "Ouvrir le tableau de mise en relation",

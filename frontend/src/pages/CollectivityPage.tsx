@@ -1,3 +1,4 @@
+import { useMemo } from "react";
 import { api, unwrap } from "../api/client";
 import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
@@ -57,11 +58,18 @@ export default function CollectivityPage({ params }: { params: Record<string, st
     (proposals.data?.items ?? []).flatMap((m) => [m.lebanese_collectivity_id, ...m.french_collectivity_ids]),
   );
   const proposalNeeds = useNeeds((proposals.data?.items ?? []).map((m) => m.need_id));
+  // The events ahead that speak to this collectivity's country (or to both).
+  const now = useMemo(() => new Date().toISOString(), []);
+  const events = useAsync(
+    (signal) => unwrap(api.GET("/api/v1/events", { params: { query: { starts_after: now, sort: "starts_at", limit: 20 } }, signal })),
+    [now],
+  );
 
   return (
     <Async state={c}>
       {(col) => {
         const gov = govs.data?.find((g) => g.code === col.governorate);
+        const forUs = (audience: string | null | undefined) => !audience || audience === "both" || audience === col.country;
         const place =
           col.country === "LB"
             ? [gov ? nameOf(gov, lang) : col.governorate, col.district].filter(Boolean).join(" · ")
@@ -235,6 +243,28 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                         </li>
                       );
                     })}
+                  </ul>
+                )}
+              </Async>
+            </section>
+            <section className="card" aria-labelledby="c-events">
+              <h2 id="c-events">{t("col.events")}</h2>
+              <Async
+                state={events}
+                isEmpty={(d) => !d.items.some((e) => forUs(e.audience))}
+                empty={t("col.noEvents")}
+              >
+                {(page) => (
+                  <ul className="list">
+                    {page.items
+                      .filter((e) => forUs(e.audience))
+                      .slice(0, 5)
+                      .map((e) => (
+                        <li key={e.id}>
+                          <Link to={`/events/${e.id}`}>{e.title}</Link> <small className="muted">{date(e.starts_at, true, e.timezone)}</small>{" "}
+                          <Badge tone={toneOf(e.status)}>{tv("eventStatus", e.status)}</Badge>
+                        </li>
+                      ))}
                   </ul>
                 )}
               </Async>

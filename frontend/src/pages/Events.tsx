@@ -198,6 +198,18 @@ function Calendar({ month, events, onMonth }: { month: string; events: Event[]; 
         <h2 id="cal-title" aria-live="polite">
           {title}
         </h2>
+        <label className="calendar-jump">
+          <span>{t("events.jumpTo")}</span>{" "}
+          <input
+            type="month"
+            value={month}
+            min="2000-01"
+            max="2100-12"
+            onChange={(e) => {
+              if (/^\d{4}-\d{2}$/.test(e.target.value)) onMonth(e.target.value);
+            }}
+          />
+        </label>
         <button type="button" className="btn btn-small" onClick={() => onMonth(shift(1))}>
           {t("events.nextMonth")} <span className="flip" aria-hidden="true">›</span>
         </button>
