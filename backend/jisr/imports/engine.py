@@ -40,6 +40,7 @@ from jisr.core.text import fold, search_blob
 from jisr.events import service as events_service
 from jisr.events.models import Event, EventBase, EventRegistration
 from jisr.imports import columns as C
+from jisr.imports import messages as M
 from jisr.imports.models import MAX_ERRORS, ImportIssue
 from jisr.imports.parsing import RawRow, blank
 from jisr.needs.models import Need, NeedBase
@@ -98,6 +99,7 @@ class Item:
     key_id: uuid.UUID | None = None
     errors: list[ImportIssue] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)  # field -> the file's column header
+    lang: str = "fr"  # the language of the file's headers: the language of its errors
 
     def error(self, field_name: str, message: str) -> None:
         self.errors.append(ImportIssue(row=self.row, field=field_name, message=message))
@@ -428,6 +430,7 @@ class RowReader:
         self._maps: dict[tuple[str, ...], C.HeaderMap] = {}
         self.header_issues: list[ImportIssue] = []
         self._reported: set[str] = set()
+        self._langs: dict[tuple[str, ...], str] = {}
 
     def _map(self, headers: tuple[str, ...], row: int) -> C.HeaderMap:
         hm = self._maps.get(headers)
@@ -451,7 +454,7 @@ class RowReader:
 
     def item(self, number: int, raw: dict[str, Any]) -> Item:
         hm = self._map(tuple(raw), number)
-        item = Item(row=number, headers=self._headers(hm))
+        item = Item(row=number, headers=self._headers(hm), lang=self._lang(tuple(raw)))
         for header, value in raw.items():
             if header in hm.ref_sources:
                 self._ref(item, header, hm.ref_sources[header], value)
@@ -477,6 +480,15 @@ class RowReader:
             else:
                 item.values[column.name] = parsed
         return item
+
+    def _lang(self, headers: tuple[str, ...]) -> str:
+        lang = self._langs.get(headers)
+        if lang is None:
+            canonical = {fold(c.name) for c in C.COLUMNS[self.kind]} | {"external refs"}
+            lang = self._langs[headers] = M.file_language(
+                [h for h in headers if not h.lower().startswith("ref")], canonical
+            )
+        return lang
 
     def _headers(self, hm: C.HeaderMap) -> dict[str, str]:
         """Errors name the column as the file does ("Priorité"), whatever field it fills."""
@@ -528,6 +540,9 @@ class RowReader:
 # --- batch processing --------------------------------------------------------------------
 
 
+NO_SUCH_NAME = "no such name"  # _find's answer when no collectivity bears the name: said with a suggestion
+
+
 def _ref_label(parts: dict[str, Any]) -> str:
     for k in ("id", "code", "ref", "any", "name"):
         if parts.get(k):
@@ -549,6 +564,8 @@ class Engine:
         self.table = table_of(self.spec.model)
         self.columns = [c.name for c in self.table.columns]
         self._tags: dict[str, uuid.UUID] | None = None
+        self._tag_rows: list[Any] | None = None
+        self._names: list[Any] | None = None
         self._seen: dict[tuple[Any, ...], int] = {}
         self._written = 0
         self._analyzed = 0
@@ -581,6 +598,29 @@ class Engine:
             self._tags = index
         return self._tags
 
+    def tag_rows(self) -> list[Any]:
+        if self._tag_rows is None:
+            self._tag_rows = list(self.session.execute(select(table_of(ThematicTag))).all())  # type: ignore[attr-defined]
+        return self._tag_rows
+
+    def collectivity_names(self) -> list[Any]:
+        """Every collectivity's name, country and place: read once, when a name is not found (for suggestions)."""
+        if self._names is None:
+            t = table_of(Collectivity)
+            stmt = select(t.c.name, t.c.country, t.c.governorate, t.c.departement)
+            self._names = list(self.session.execute(stmt).all())
+        return self._names
+
+    def suggest_collectivity(self, parts: dict[str, Any]) -> list[str]:
+        name = str(parts.get("name") or parts.get("any") or "")
+        gov, dep = parts.get("governorate"), parts.get("departement")
+        rows = [
+            r
+            for r in self.collectivity_names()
+            if (not gov or r.governorate == gov) and (not dep or r.departement == dep)
+        ]
+        return M.near(name, [r.name for r in rows])
+
     def resolve_tags(self, item: Item, field_name: str, raw: Any) -> list[uuid.UUID] | None:
         index = self.tag_index()
         pieces = raw if isinstance(raw, list) else re.split(r"\s*[|;\n]\s*", "" if blank(raw) else str(raw))
@@ -610,9 +650,9 @@ class Engine:
             if i == len(words) and matched:
                 ids.extend(matched)
             else:
-                item.error(
-                    field_name, f"Unknown tag '{piece}': use a slug or a label (fr, en or ar) from /api/v1/tags."
-                )
+                labels = [t.label_fr if item.lang == "fr" else t.label_en for t in self.tag_rows()]
+                message = M.say(item.lang, "unknown_tag", value=piece)
+                item.error(field_name, M.with_suggestion(item.lang, message, M.near(piece, labels)))
                 ok = False
         return list(dict.fromkeys(ids)) if ok else None
 
@@ -692,7 +732,11 @@ class Engine:
                     item.values[ref.field] = None  # the column is there, and empty: clear it
                     continue
                 found, problem = self._find(parts, rows, by_code, by_name, by_ref)
-                if found is None:
+                if found is None and problem == NO_SUCH_NAME:
+                    name = str(parts.get("name") or parts.get("any"))
+                    message = M.say(item.lang, "no_collectivity", name=name)
+                    item.error(ref.prefix, M.with_suggestion(item.lang, message, self.suggest_collectivity(parts)))
+                elif found is None:
                     item.error(ref.prefix, problem or f"No collectivity '{_ref_label(parts)}'.")
                 else:
                     item.values[ref.field] = found
@@ -714,12 +758,12 @@ class Engine:
                 cands = [c for c in cands if c.departement == dep]
             return cands
 
-        def one(cands: list[Any], what: str) -> tuple[uuid.UUID | None, str | None]:
+        def one(cands: list[Any], what: str, named: bool = False) -> tuple[uuid.UUID | None, str | None]:
             cands = narrow(cands)
             if len(cands) == 1:
                 return cands[0].id, None
             if not cands:
-                return None, f"No collectivity with {what}."
+                return None, NO_SUCH_NAME if named else f"No collectivity with {what}."
             hint = "" if (gov or dep) else " Add its governorate or département to tell them apart."
             return None, f"Several collectivities match {what}: {', '.join(sorted(c.name for c in cands)[:5])}.{hint}"
 
@@ -747,8 +791,8 @@ class Engine:
                 pass
             if by_code.get(str(any_)):
                 return one(by_code[str(any_)], f"code {any_}")
-            return one(by_name.get(fold(str(any_)), []), f"the name '{any_}'")
-        return one(by_name.get(fold(str(parts["name"])), []), f"the name '{parts['name']}'")
+            return one(by_name.get(fold(str(any_)), []), f"the name '{any_}'", named=True)
+        return one(by_name.get(fold(str(parts["name"])), []), f"the name '{parts['name']}'", named=True)
 
     # the batch ---------------------------------------------------------------------------
 

@@ -268,6 +268,18 @@ _FRENCH_HOUR = re.compile(r"\s+(?:a\s+|à\s+)?(\d{1,2})\s*h\s*(\d{2})?$", re.IGN
 _INT = re.compile(r"^[+-]?\d+$")
 
 
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")  # Arabic-Indic and Eastern Arabic
+_MONEY = r"(?:€|\$|£|eur|euros?|usd|lbp|l\.?l\.?|ل\.?ل\.?)"
+_CURRENCY = re.compile(rf"^{_MONEY}\s*|\s*{_MONEY}$", re.I)
+
+
+def _plain_number(value: Any) -> str:
+    """`120 000 €`, `15 000`, `$ 2500`, `٢٥٠٠٠٠`: digits without spaces, currency or Arabic digit forms."""
+    text = str(value).strip().translate(_DIGITS)
+    text = _CURRENCY.sub("", text).strip()
+    return text.replace("\u202f", "").replace("\xa0", "").replace("\u066c", "").replace(" ", "")
+
+
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("expected a whole number")
@@ -277,7 +289,7 @@ def parse_int(value: Any) -> int:
         if value.is_integer():
             return int(value)
         raise ValueError(f"'{value}' is not a whole number")
-    text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+    text = _plain_number(value)
     if text.endswith(".0"):
         text = text[:-2]
     if not _INT.match(text):
@@ -303,7 +315,7 @@ def parse_float(value: Any) -> float:
         raise ValueError("expected a number")
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")
+    text = _plain_number(value).replace("\u066b", ".").replace(",", ".")
     try:
         return float(text)
     except ValueError:

@@ -1,0 +1,52 @@
+"""Issue 21, item 16: import errors in the language of the file's headers (French unless the headers are the
+API's English names), a suggestion for near misses, numbers written with spaces, currency or Arabic digits."""
+
+from typing import Any
+
+
+def _dry_run(api: Any, csv: str) -> dict[str, Any]:
+    r = api.post("/api/v1/imports/needs", files={"file": ("besoins.csv", csv.encode())}, params={"dry_run": "true"})
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+def test_french_file_gets_french_errors_with_suggestions(api: Any) -> None:
+    api.collectivity(name="Baalbek", governorate="LB-BH")
+    body = _dry_run(
+        api,
+        "Collectivité;Titre;Thème;Budget\n"
+        "Baalbeck;Réseau d'eau;Eau;120 000 €\n"
+        "Baalbek;Station de pompage;Eau et assainissement;٢٥٠٠٠٠\n",
+    )
+    errors = {(e["row"], e["field"]): e["message"] for e in body["errors"]}
+    assert errors[(2, "Collectivité")] == "Aucune collectivité « Baalbeck ». Vouliez-vous dire Baalbek ?"
+    assert errors[(2, "Thème")].startswith("Thème inconnu « Eau »")
+    assert errors[(2, "Thème")].endswith("Vouliez-vous dire Eau et assainissement ?")
+    assert len(errors) == 2, errors  # the budgets "120 000 €" and "٢٥٠٠٠٠" are numbers
+    assert body["created"] == 1
+
+
+def test_english_headers_get_english_errors(api: Any) -> None:
+    api.collectivity(name="Baalbek", governorate="LB-BH")
+    body = _dry_run(api, "collectivity_name,title,tag_ids\nBaalbeck,Water network,Water and sanitatio\n")
+    errors = {e["field"]: e["message"] for e in body["errors"]}
+    assert errors["collectivity_name"] == "No collectivity 'Baalbeck'. Did you mean Baalbek?"
+    assert errors["tag_ids"].endswith("Did you mean Water and sanitation?")
+
+
+def test_a_name_far_from_every_collectivity_gets_no_suggestion(api: Any) -> None:
+    api.collectivity(name="Baalbek", governorate="LB-BH")
+    body = _dry_run(api, "Collectivité;Titre\nZgharta;Réseau\n")
+    assert [e["message"] for e in body["errors"]] == ["Aucune collectivité « Zgharta »."]
+
+
+def test_numbers_with_spaces_currency_and_arabic_digits() -> None:
+    from jisr.imports.parsing import parse_float, parse_int
+
+    assert parse_int("120 000 €") == 120000
+    assert parse_int("15\u202f000") == 15000
+    assert parse_int("$ 2500") == 2500
+    assert parse_int("1 500 000 L.L.") == 1500000
+    assert parse_int("٢٥٠٠٠٠") == 250000
+    assert parse_int("۲۰۱۰") == 2010
+    assert parse_float("12,5 €") == 12.5
