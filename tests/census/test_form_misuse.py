@@ -145,3 +145,28 @@ def test_public_requests_are_rate_limited_in_the_database(
 
     with new_session() as s:
         assert s.execute(text("SELECT count(*) FROM census_rate_hits")).scalar_one() == 5
+
+
+def test_receipts_are_not_a_mail_cannon(api: Api, make_campaign: CampaignFactory, invite: Inviter) -> None:
+    """Issue 14, defect 7: whoever holds a link may type any address and any name. One receipt per answer
+    and address a day, to a few addresses at most, and none of the typed text in the e-mail."""
+    from sqlmodel import select
+
+    from jisr.core.db import new_session
+    from jisr.outbox.models import OutboxItem
+
+    tyr = api.collectivity(name="Tyr", governorate="LB-JA")
+    token = invite(make_campaign(), tyr)["token"]
+    lure = "Win a prize at https://evil.example/claim <b>now</b>"
+    for _ in range(5):  # the same address again and again
+        body = answer(contact={"full_name": lure, "email": "victim@example.org"})
+        assert form(api, token, "PUT", body).status_code in (200, 201)
+    for i in range(5):  # then many addresses
+        body = answer(contact={"full_name": lure, "email": f"victim{i}@example.org"})
+        assert form(api, token, "PUT", body).status_code == 200
+    with new_session() as s:
+        receipts = [m for m in s.exec(select(OutboxItem)) if m.payload.get("template") == "census_receipt"]
+    assert sorted(m.target for m in receipts) == ["victim0@example.org", "victim1@example.org", "victim@example.org"]
+    for m in receipts:
+        for part in (m.payload["subject"], m.payload["text"], m.payload["html"]):
+            assert "evil.example" not in part and "prize" not in part

@@ -231,14 +231,30 @@ def census_invitation_mail(session: Session, invitations: list[CensusInvitation]
     return out
 
 
+RECEIPT_ADDRESSES_PER_DAY = 3
+
+
 def census_receipt(session: Session, *, token: str, submission: CensusSubmission) -> int:
-    """A receipt to the address given in the answer (if any), in the answer's language."""
+    """A receipt to the address given in the answer (if any), in the answer's language.
+
+    Whoever holds a link may type any address (issue 14): at most one receipt per answer and address a
+    day, to at most ``RECEIPT_ADDRESSES_PER_DAY`` addresses per answer a day; and the receipt repeats no
+    text the respondent typed (not the name: the greeting is plain), only the programme's own words."""
     from jisr.census.service import by_token, form_url
 
     email = submission.answer.contact.email
     if not email:
         return 0
     inv, campaign = by_token(session, token)
+    day = submission.submitted_at.date().isoformat()
+    prefix = f"email:census-receipt:{inv.id}:{day}"
+    today = list(
+        session.exec(
+            select(OutboxItem.target).where(col(OutboxItem.idempotency_key).startswith(prefix, autoescape=True))
+        )
+    )
+    if str(email).lower() in {t.lower() for t in today} or len(today) >= RECEIPT_ADDRESSES_PER_DAY:
+        return 0
     collectivity = session.get(Collectivity, inv.collectivity_id)
     lang = pick_language(submission.answer.language.value)
     name = collectivity.name if collectivity else ""
@@ -252,11 +268,10 @@ def census_receipt(session: Session, *, token: str, submission: CensusSubmission
         values={
             **_campaign_values(campaign, lang),
             "collectivity": name,
-            "name": submission.answer.contact.full_name,
             "needs": len(submission.answer.needs),
             "submitted_at": _when(submission.submitted_at, campaign.timezone),
         },
-        key=f"census-receipt:{inv.id}:{submission.submitted_at.isoformat()}",
+        key=f"census-receipt:{inv.id}:{day}",
         # The receipt says the answer can be changed "with the same link": it carries it.
         link=form_url(token),
     )

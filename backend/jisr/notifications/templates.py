@@ -50,7 +50,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
         "fr": {
             "subject": "Recensement « {campaign} » : réponse reçue",
             "body": [
-                "Bonjour {name},",
+                "Bonjour,",
                 "Nous avons bien reçu la réponse de {collectivity} le {submitted_at} ({needs} besoin(s)).",
                 "Vous pouvez la modifier avec le même lien jusqu'au {closes_at}.",
             ],
@@ -61,7 +61,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
         "en": {
             "subject": "Census “{campaign}”: answer received",
             "body": [
-                "Hello {name},",
+                "Hello,",
                 "We received the answer of {collectivity} on {submitted_at} ({needs} need(s)).",
                 "You can change it with the same link until {closes_at}.",
             ],
@@ -71,7 +71,7 @@ TEMPLATES: dict[str, dict[str, dict[str, Any]]] = {
         "ar": {
             "subject": "استبيان «{campaign}»: تم استلام الإجابة",
             "body": [
-                "مرحباً {name}،",
+                "مرحباً،",
                 "استلمنا إجابة {collectivity} بتاريخ {submitted_at} (عدد الاحتياجات: {needs}).",
                 "يمكنكم تعديلها بالرابط نفسه حتى {closes_at}.",
             ],
