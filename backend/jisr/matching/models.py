@@ -242,6 +242,16 @@ class RunComparison(BaseModel):
     reranked: list[ComparisonItem]
 
 
+class RelaunchCreate(SQLModel):
+    partnership_id: uuid.UUID = Field(description="A dormant or ended partnership.")
+    max_per_french_collectivity: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Refused when the French side already holds this many proposals being worked on.",
+    )
+
+
 class TransitionCreate(SQLModel):
     to: MatchStatus
     note: MultiLine = Field(default="", max_length=2000)

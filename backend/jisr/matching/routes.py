@@ -16,7 +16,7 @@ from jisr.core.db import SessionDep
 from jisr.core.errors import responses
 from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.core.routing import IfMatch
-from jisr.matching import meetings, service
+from jisr.matching import meetings, relaunch, service
 from jisr.matching.models import (
     AvailabilityList,
     AvailabilityPublic,
@@ -29,6 +29,7 @@ from jisr.matching.models import (
     MatchRunPublic,
     MatchStatus,
     MeetingList,
+    RelaunchCreate,
     RunComparison,
     ScheduleRequest,
     ScheduleResult,
@@ -70,6 +71,42 @@ def create_run(principal: Staff, session: SessionDep, data: MatchRunCreate, resp
     response.headers["Location"] = f"/api/v1/matches/runs/{run.id}"
     set_etag(response, run)
     return service.run_public([run])[0]
+
+
+@router.post(
+    "/relaunches",
+    operation_id="matches-relaunch",
+    summary="Relaunch a dormant partnership",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MatchPublic,
+    responses={
+        200: {"description": "The pair is already on the board: its proposal."},
+        **responses(401, 403, 404, 409, 422),
+    },
+)
+def create_relaunch(principal: Staff, session: SessionDep, data: RelaunchCreate, response: Response) -> MatchPublic:
+    """Puts the pair of a dormant or ended partnership on the board as a `relaunch` proposal (stored
+    `shortlisted`, so runs keep it) for the Lebanese side's open request it fits best, whatever the
+    themes (the reasons say what fits), and tells both sides. 200 with the existing proposal when the
+    pair is already waiting or being worked on (shortlisted now if a run had merely proposed it).
+    409 says why it cannot, with a `code`: `relaunch_not_dormant`, `relaunch_no_open_need`,
+    `relaunch_partner_cap` (the French side already holds `max_per_french_collectivity` proposals being
+    worked on: shortlisted … meeting_scheduled), `relaunch_declined` (reopen the refused proposal)."""
+    obj, new = relaunch.relaunch(
+        session,
+        partnership_id=data.partnership_id,
+        actor=principal,
+        max_per_french_collectivity=data.max_per_french_collectivity,
+    )
+    if new:
+        notify_proposals.announce(session, obj, answer_days=get_settings().proposal_answer_days)
+        response.status_code = status.HTTP_201_CREATED
+        response.headers["Location"] = f"/api/v1/matches/{obj.id}"
+    else:
+        response.status_code = status.HTTP_200_OK
+    session.commit()
+    set_etag(response, obj)
+    return service.public(session, [obj])[0]
 
 
 @router.get(

@@ -845,6 +845,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/matches/relaunches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Relaunch a dormant partnership
+         * @description Puts the pair of a dormant or ended partnership on the board as a `relaunch` proposal (stored
+         *     `shortlisted`, so runs keep it) for the Lebanese side's open request it fits best, whatever the
+         *     themes (the reasons say what fits), and tells both sides. 200 with the existing proposal when the
+         *     pair is already waiting or being worked on (shortlisted now if a run had merely proposed it).
+         *     409 says why it cannot, with a `code`: `relaunch_not_dormant`, `relaunch_no_open_need`,
+         *     `relaunch_partner_cap` (the French side already holds `max_per_french_collectivity` proposals being
+         *     worked on: shortlisted … meeting_scheduled), `relaunch_declined` (reopen the refused proposal).
+         */
+        post: operations["matches-relaunch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/matches/runs/{run_id}": {
         parameters: {
             query?: never;
@@ -4256,6 +4282,21 @@ export interface components {
             status?: components["schemas"]["RegistrationStatus"] | null;
             /** Contact Id */
             contact_id?: string | null;
+        };
+        /** RelaunchCreate */
+        RelaunchCreate: {
+            /**
+             * Partnership Id
+             * Format: uuid
+             * @description A dormant or ended partnership.
+             */
+            partnership_id: string;
+            /**
+             * Max Per French Collectivity
+             * @description Refused when the French side already holds this many proposals being worked on.
+             * @default 3
+             */
+            max_per_french_collectivity: number;
         };
         /** ResponseDetail */
         ResponseDetail: {
@@ -9648,6 +9689,82 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "matches-relaunch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RelaunchCreate"];
+            };
+        };
+        responses: {
+            /** @description The pair is already on the board: its proposal. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchPublic"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

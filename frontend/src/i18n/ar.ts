@@ -64,6 +64,10 @@ export const ar: Record<MessageKey, string> = {
   "problem.event_full": "هذا الحدث مكتمل: كل مقاعده الـ{capacity} محجوزة.",
   "problem.already_registered": "{collectivity} مسجّلة مسبقاً في هذا الحدث (مقعد واحد لكل سلطة محلية).",
   "problem.need_status_staff": "وحده المنسّق يستطيع إعطاء الحاجة هذه الحالة: يمكنك جعلها مسودة أو مفتوحة أو مغلقة.",
+  "problem.relaunch_not_dormant": "الشراكة بين {french_ar} و{lebanese_ar} ليست خاملة ولا منتهية: لا شيء لاستئنافه.",
+  "problem.relaunch_no_open_need": "ليس لدى {lebanese_ar} أي طلب مفتوح: أنشئوا حاجة أو افتحوها، ثم أعيدوا الاستئناف.",
+  "problem.relaunch_partner_cap": "لدى {french_ar} {held} اقتراحات قيد المعالجة (الحد الأقصى {cap}): تابعوا أحدها أو أغلقوه قبل الاستئناف.",
+  "problem.relaunch_declined": "سبق اقتراح {french_ar} و{lebanese_ar} ورُفض الاقتراح: أعيدوا فتحه من صفحته بدلاً من الاستئناف.",
   "needs.memberStatusHint": "يمكنك جعل الحاجة مسودة أو مفتوحة أو مغلقة؛ أما «قيد النقاش» و«تمت المطابقة» فيحددهما المنسّقون.",
 
   "notFound.title": "الصفحة غير موجودة",

@@ -64,6 +64,10 @@ export const en: Record<MessageKey, string> = {
   "problem.event_full": "This event is full: all {capacity} seats are taken.",
   "problem.already_registered": "{collectivity} is already registered for this event (one seat per collectivity).",
   "problem.need_status_staff": "Only a coordinator can give a need this status: you can set it to draft, open or closed.",
+  "problem.relaunch_not_dormant": "The partnership {french} – {lebanese} is neither dormant nor ended: there is nothing to relaunch.",
+  "problem.relaunch_no_open_need": "{lebanese} has no open request: create or open a need, then relaunch.",
+  "problem.relaunch_partner_cap": "{french} already has {held} proposals in progress (at most {cap}): move one on or close it before relaunching.",
+  "problem.relaunch_declined": "{french} and {lebanese} were proposed before and the proposal was turned down: reopen it from its page rather than relaunching.",
   "needs.memberStatusHint": "You can set the need to draft, open or closed; “in discussion” and “matched” are set by coordinators.",
 
   "notFound.title": "Page not found",

@@ -63,6 +63,10 @@ export const fr = {
   "problem.event_full": "Cet événement est complet : ses {capacity} places sont prises.",
   "problem.already_registered": "{collectivity} est déjà inscrite à cet événement (une place par collectivité).",
   "problem.need_status_staff": "Seul un coordinateur peut donner ce statut à un besoin : vous pouvez le mettre en brouillon, l’ouvrir ou le clore.",
+  "problem.relaunch_not_dormant": "Le partenariat {french} – {lebanese} n’est pas en sommeil ni terminé : il n’y a rien à relancer.",
+  "problem.relaunch_no_open_need": "{lebanese} n’a aucune demande ouverte : créez ou ouvrez un besoin, puis relancez.",
+  "problem.relaunch_partner_cap": "{french} a déjà {held} propositions en cours (au plus {cap}) : faites-en avancer ou clore une avant de relancer.",
+  "problem.relaunch_declined": "{french} et {lebanese} ont déjà été proposés et la proposition a été refusée : rouvrez-la depuis sa page plutôt que de relancer.",
   "needs.memberStatusHint": "Vous pouvez mettre le besoin en brouillon, l’ouvrir ou le clore ; « En discussion » et « Mis en relation » sont donnés par les coordinateurs.",
 
   "notFound.title": "Page introuvable",

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
+import { ApiError } from "../api/problem";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
@@ -53,27 +54,20 @@ export default function Partnerships() {
   const [notice, setNotice] = useState<{ text: string; link?: string } | null>(null);
   const canRelaunch = isStaff(me) && (status === "dormant" || status === "ended");
 
-  // Relaunch: match the Lebanese side's open requests again; the pair comes back as a "relaunch" proposal.
-  const relaunch = async (lebanese: string) => {
-    setBusy(lebanese);
+  // Relaunch: the pair goes on the board as a "relaunch" proposal, or the API says why it cannot (a code the
+  // error box says in the person's language).
+  const relaunch = async (partnership: string, lebanese: string) => {
+    setBusy(partnership);
     setError(null);
     setNotice(null);
     try {
-      const open = await unwrap(
-        api.GET("/api/v1/needs", { params: { query: { collectivity_id: lebanese, direction: "request", status: "open", limit: 100 } } }),
-      );
-      if (open.items.length === 0) {
-        setNotice({ text: t("part.relaunchNoNeed"), link: withQuery("/needs/new", { collectivity: lebanese }) });
-        return;
-      }
-      await unwrap(
-        api.POST("/api/v1/matches/runs", {
-          body: { need_ids: open.items.map((n) => n.id), weights: { theme: 5, history: 3, scale: 1, capacity: 1, preferences: 1 }, top_k: 5, max_per_french_collectivity: 3, include_declined: false },
-        }),
-      );
+      await unwrap(api.POST("/api/v1/matches/relaunches", { body: { partnership_id: partnership, max_per_french_collectivity: 3 } }));
       navigate(withQuery("/matching", { collectivity_id: lebanese }));
     } catch (e) {
       setError(e);
+      if (e instanceof ApiError && e.problem?.code === "relaunch_no_open_need") {
+        setNotice({ text: "", link: withQuery("/needs/new", { collectivity: lebanese }) });
+      }
     } finally {
       setBusy(null);
     }
@@ -148,9 +142,9 @@ export default function Partnerships() {
                             type="button"
                             className="btn btn-small"
                             disabled={busy !== null}
-                            onClick={() => void relaunch(p.lebanese_collectivity_id)}
+                            onClick={() => void relaunch(p.id, p.lebanese_collectivity_id)}
                           >
-                            {busy === p.lebanese_collectivity_id ? t("state.working") : t("part.relaunch")}
+                            {busy === p.id ? t("state.working") : t("part.relaunch")}
                           </button>
                         </td>
                       )}
