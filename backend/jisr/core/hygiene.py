@@ -72,6 +72,9 @@ def _is_output(info: ValidationInfo | None) -> bool:
 
 
 def _repair(value: str, kind: str) -> str:
+    bad = _NAME_BAD if kind == "name" else _SINGLE_BAD if kind == "single" else _MULTI_BAD
+    if not bad.search(value) and unicodedata.is_normalized("NFC", value):
+        return value  # the usual case, at the cost of one scan (read pages validate many values)
     return clean_stored(value, kind=kind) or (REPLACEMENT if value else value)
 
 
