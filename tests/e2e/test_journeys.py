@@ -105,14 +105,14 @@ def test_coordinator_in_french_on_a_desktop(page, server, bcharre):
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name="Bcharré"))
     row.get_by_role("button", name="Relancer").click()
     expect(page).to_have_url(re.compile(r"/matching\?collectivity_id="))
-    card = page.get_by_role("region", name=re.compile("^Proposées")).get_by_role("article", name="Bcharré ↔ Nantes")
+    # Stored shortlisted (the coordinator asked for this pair), then moved on with the keyboard.
+    shortlisted = page.get_by_role("region", name=re.compile("^Présélectionnées"))
+    card = shortlisted.get_by_role("article", name="Bcharré ↔ Nantes")
     expect(card.get_by_text("Relance")).to_be_visible()
     card.focus()
     page.keyboard.press("ArrowRight")
-    moved = page.get_by_role("region", name=re.compile("^Présélectionnées")).get_by_role(
-        "article", name="Bcharré ↔ Nantes"
-    )
-    expect(moved).to_be_focused()
+    contacted = page.get_by_role("region", name=re.compile("^Contactées"))
+    expect(contacted.get_by_role("article", name="Bcharré ↔ Nantes")).to_be_focused()
     walk.step("relaunched")
 
     # A field mission in Beirut: created with its wall times, availability entered in Beirut time.
