@@ -261,7 +261,12 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                       .slice(0, 5)
                       .map((e) => (
                         <li key={e.id}>
-                          <Link to={`/events/${e.id}`}>{e.title}</Link> <small className="muted">{date(e.starts_at, true, e.timezone)}</small>{" "}
+                          <Link to={`/events/${e.id}`}>
+                            <Bdi>{e.title}</Bdi>
+                          </Link>{" "}
+                          <small className="muted">
+                            <Bdi>{date(e.starts_at, true, e.timezone)}</Bdi>
+                          </small>{" "}
                           <Badge tone={toneOf(e.status)}>{tv("eventStatus", e.status)}</Badge>
                         </li>
                       ))}
