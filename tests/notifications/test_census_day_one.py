@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from jisr.notifications.service import opened
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem
 from tests.conftest import Api
@@ -27,7 +28,7 @@ CLOSES = datetime(2030, 1, 31, 21, 59, tzinfo=UTC).isoformat()
 def _payloads(session: Session, template: str) -> list[dict[str, Any]]:
     session.expire_all()
     rows = session.exec(select(OutboxItem).where(OutboxItem.kind == "email"))
-    return [r.payload for r in rows if r.payload.get("template") == template]
+    return [opened(r.payload) for r in rows if r.payload.get("template") == template]
 
 
 def test_campaign_texts_per_language_in_the_form_and_beirut_times_in_the_emails(

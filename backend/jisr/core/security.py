@@ -1,7 +1,9 @@
 """Password hashing and tokens. The only module that imports jose."""
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
 import uuid
 from datetime import timedelta
@@ -103,3 +105,33 @@ def _verified(token: str, key: str) -> dict[str, Any]:
 
 
 BEARER = {"WWW-Authenticate": "Bearer"}
+
+
+# --- secrets kept at rest (issue 14, defect 11) ----------------------------------------------------------
+
+SEAL_CONTEXT = b"jisr:outbox-seal:v1:"
+
+
+class Unsealable(ValueError):
+    """Sealed with another key (JISR_SECRET_KEY changed) or damaged."""
+
+
+def _fernet() -> Any:
+    from cryptography.fernet import Fernet
+
+    key = hashlib.sha256(SEAL_CONTEXT + get_settings().signing_key().encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(values: dict[str, Any]) -> str:
+    """``values`` as JSON, encrypted and authenticated (Fernet) with a key derived from JISR_SECRET_KEY."""
+    return str(_fernet().encrypt(json.dumps(values, ensure_ascii=False).encode()).decode("ascii"))
+
+
+def unseal(token: str) -> dict[str, Any]:
+    from cryptography.fernet import InvalidToken
+
+    try:
+        return dict(json.loads(_fernet().decrypt(token.encode("ascii"))))
+    except (InvalidToken, ValueError) as exc:
+        raise Unsealable("this message was sealed with another JISR_SECRET_KEY, or is damaged") from exc

@@ -5,6 +5,11 @@ in the outbox payload; its idempotency key names the recipient and the event, so
 queues a second e-mail to the same address. The Message-ID is derived from that key: a message sent
 again after a worker died between the SMTP acceptance and the "sent" mark carries the same Message-ID.
 With no ``JISR_SMTP_HOST``, e-mails stay ``pending`` and nothing fails.
+
+E-mails that carry a census form's private link keep their bodies and link sealed (Fernet, key derived
+from JISR_SECRET_KEY) in the payload: the database, its backups and /personal-data show no link; the
+sender and the census reminder open them (``opened``). Changing JISR_SECRET_KEY makes the pending ones
+dead letters (reissue the links).
 """
 
 import base64
@@ -22,6 +27,7 @@ from sqlmodel import Session, col, select
 from jisr.census.models import CensusCampaign, CensusInvitation, CensusSubmission, InvitationMail, MailStatus
 from jisr.collectivities.models import Collectivity
 from jisr.contacts.models import Contact
+from jisr.core import security
 from jisr.core.config import get_settings
 from jisr.core.db import utcnow
 from jisr.core.hygiene import for_text, one_line
@@ -71,6 +77,7 @@ def queue(
     attachments: list[tuple[str, str, bytes]] | None = None,
     reminder: bool = False,
     extra: dict[str, Any] | None = None,
+    private_link: bool = False,
 ) -> bool:
     """Render ``template`` for one recipient and put it in the outbox (once per ``key``).
 
@@ -78,6 +85,8 @@ def queue(
     ask for (reminder, follow-up, digest): not queued for an address that opted out (returns False),
     else it carries the personal unsubscribe link, in its footer and as ``List-Unsubscribe`` (RFC 8058).
     ``extra``: more fields kept in the outbox payload (what the message told, for later passes).
+    ``private_link``: the link is a secret (a census form's token): the bodies and the link are kept
+    sealed in the payload (``sealed``, see ``opened``), never in clear in the database or its backups.
     """
     lang = pick_language(lang)
     values = {"sender": PROGRAMME_TEAM[lang], **values}
@@ -104,8 +113,21 @@ def queue(
         ],
         **(extra or {}),
     }
+    if private_link:
+        secret = {name: payload.pop(name) for name in SEALED}
+        payload["sealed"] = security.seal(secret)
     outbox.enqueue(session, kind=KIND, key=f"email:{key}:{to.lower()}", payload=payload, target=to)
     return True
+
+
+SEALED = ("text", "html", "link")
+
+
+def opened(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with its sealed part (if any) decrypted; raises ``security.Unsealable``."""
+    if "sealed" not in payload:
+        return payload
+    return {**{k: v for k, v in payload.items() if k != "sealed"}, **security.unseal(payload["sealed"])}
 
 
 def _contacts(session: Session, collectivity_id: Any) -> list[Contact]:
@@ -194,6 +216,7 @@ def census_invitations(
                 # A reissued link is a new token: a new e-mail.
                 key=f"census-invitation:{inv.id}:{inv.token_hash[:16]}",
                 link=form_url(token),
+                private_link=True,
             )
             queued += 1
     return queued
@@ -274,6 +297,7 @@ def census_receipt(session: Session, *, token: str, submission: CensusSubmission
         key=f"census-receipt:{inv.id}:{day}",
         # The receipt says the answer can be changed "with the same link": it carries it.
         link=form_url(token),
+        private_link=True,
     )
     return 1
 
@@ -315,6 +339,10 @@ def census_reminders(session: Session, *, now: datetime) -> int:
             for item in list(invited):
                 if item.target.lower() not in current:
                     continue
+                try:
+                    link = opened(item.payload).get("link")
+                except security.Unsealable:
+                    continue  # sealed under another secret key: the link cannot be sent again
                 lang = pick_language(item.payload.get("lang"))
                 name = collectivity.name_ar if lang == "ar" and collectivity.name_ar else collectivity.name
                 queued += queue(
@@ -324,8 +352,9 @@ def census_reminders(session: Session, *, now: datetime) -> int:
                     template="census_reminder",
                     values={**_campaign_values(campaign, lang), "collectivity": name},
                     key=f"census-reminder:{inv.id}",
-                    link=item.payload.get("link"),
+                    link=link,
                     reminder=True,
+                    private_link=True,
                 )
     return queued
 
@@ -477,7 +506,10 @@ def event_registration(session: Session, *, registration: EventRegistration) -> 
 
 
 def build_message(item: OutboxItem, *, sender: str) -> EmailMessage:
-    p = item.payload
+    try:
+        p = opened(item.payload)
+    except security.Unsealable as exc:
+        raise outbox.PermanentFailure(str(exc)) from exc
     # The one place e-mail headers are written: every value is made one line (a CR/LF in a stored
     # title would make the message unsendable, and must never start a header of its own), and the
     # bodies lose what no mail can carry. Payloads queued before this rule are sent the same way.
