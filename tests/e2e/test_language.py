@@ -42,3 +42,23 @@ def test_names_in_another_script_are_isolated(page: Any, server: dict[str, Any])
     assert "Saïda صيدا" in cell.inner_text().replace("\n", " ")
     expect(row.locator('bdi[dir="auto"]', has_text="Saïda")).to_have_count(1)
     shot(page, "directory-isolated-names")
+
+
+def test_the_filtered_directory_exports_in_french(page: Any, server: dict[str, Any]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    sign_in(page, server)
+    page.goto("/collectivities?country=LB&q=saida")
+    expect(page.get_by_role("link", name="Saïda")).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Exporter cette liste (Excel)").click()
+    with open(info.value.path(), "rb") as f:
+        ws = load_workbook(io.BytesIO(f.read())).active
+    rows = list(ws.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert {"Nom", "Nom arabe", "Pays", "Gouvernorat"} <= set(header)
+    assert header.index("id") > header.index("Gouvernorat")  # ids in the last columns
+    assert len(rows) == 2 and rows[1][header.index("Nom")] == "Saïda"  # the list's filter
+    assert rows[1][header.index("Pays")] == "Liban"

@@ -8,6 +8,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -49,11 +50,18 @@ spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR)
 """
 
 
+class ExportLanguage(StrEnum):
+    fr = "fr"
+    en = "en"
+    ar = "ar"
+
+
 @dataclass
 class ExportOptions:
     sort: str | None
     updated_since: datetime | None
     separator: Separator
+    lang: ExportLanguage | None = None
 
 
 def export_options_for(sort_fields: tuple[str, ...]) -> Callable[..., ExportOptions]:
@@ -65,8 +73,16 @@ def export_options_for(sort_fields: tuple[str, ...]) -> Callable[..., ExportOpti
         sort: Annotated[str | None, Query(max_length=200, pattern=pattern)] = None,
         updated_since: Annotated[AwareUTC | None, Query()] = None,
         separator: Annotated[Separator, Query(description="CSV only: `;` (default) or `,`.")] = Separator.semicolon,
+        lang: Annotated[
+            ExportLanguage | None,
+            Query(
+                description="For people: column headers and values (statuses, kinds, governorates, themes) in "
+                "`fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. "
+                "Without it: the API's field names and values."
+            ),
+        ] = None,
     ) -> ExportOptions:
-        return ExportOptions(sort, updated_since, separator)
+        return ExportOptions(sort, updated_since, separator, lang)
 
     return export_options
 
@@ -113,7 +129,8 @@ def _add(
         if fmt == ExportFormat.json and shape is service.flatten:
             body = service.to_json(items)
         else:
-            headers, rows = shape(items, Lookups(kwargs["session"]))
+            lang = options.lang.value if options.lang and shape is service.flatten else None
+            headers, rows = shape(items, Lookups(kwargs["session"], lang))
             if fmt == ExportFormat.csv:
                 body = service.to_csv(headers, rows, separator.value)
             elif fmt == ExportFormat.xlsx:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from jisr.collectivities.models import Collectivity
 from jisr.core.hygiene import for_json
 from jisr.core.spreadsheet import excel_csv, xlsx_cell
+from jisr.exports import labels
 from jisr.tags.models import ThematicTag
 
 TAG_FIELDS = ("tag_ids", "expertise_tag_ids", "interest_tag_ids")
@@ -57,8 +58,9 @@ def _cell(value: Any) -> Any:
 class Lookups:
     """Tag slugs and collectivity names, loaded once per export."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, lang: str | None = None):
         self.session = session
+        self.lang = lang  # None: the API's field names and values; fr/en/ar: headers and labels for people
         self._tags: dict[uuid.UUID, ThematicTag] | None = None
         self._names: dict[uuid.UUID, str] = {}
 
@@ -76,6 +78,13 @@ class Lookups:
             for id_, name in self.session.exec(stmt):
                 self._names[id_] = name
         return self._names
+
+    def tag_text(self, tag_id: uuid.UUID) -> str:
+        """A theme in an export: its slug, or its label in the export's language."""
+        tag = self.tags[tag_id]
+        if self.lang is None:
+            return tag.slug
+        return {"fr": tag.label_fr, "en": tag.label_en, "ar": tag.label_ar}.get(self.lang) or tag.label_fr
 
     def theme(self, tag_id: uuid.UUID) -> str:
         tag = self.tags.get(tag_id)
@@ -103,7 +112,9 @@ def flatten(items: list[BaseModel], lookups: Lookups) -> tuple[list[str], list[d
                     row[f"ref:{source}"] = ref
                 continue
             if key in TAG_FIELDS:
-                value = [lookups.tags[t].slug for t in value if t in lookups.tags]
+                value = [lookups.tag_text(t) for t in value if t in lookups.tags]
+            elif lookups.lang:
+                value = labels.value(key, value.value if isinstance(value, StrEnum) else value, lookups.lang)
             row[key] = _cell(value)
             if key in COLLECTIVITY_FIELDS:
                 row[key.removesuffix("_id") + "_name"] = names.get(value, "") if value else ""
@@ -113,7 +124,17 @@ def flatten(items: list[BaseModel], lookups: Lookups) -> tuple[list[str], list[d
     if not headers and items:
         headers = list(rows[0])
     headers = [h for h in headers if not h.startswith("ref:")] + [f"ref:{s}" for s in sources]
+    if lookups.lang:
+        return _for_people(headers, rows, lookups.lang)
     return headers, rows
+
+
+def _for_people(headers: list[str], rows: list[dict[str, Any]], lang: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Headers in the language, ids in the last columns (before the external references)."""
+    order = [h for h in headers if not labels.is_id(h) and not h.startswith("ref:")]
+    order += [h for h in headers if labels.is_id(h)] + [h for h in headers if h.startswith("ref:")]
+    named = {h: labels.header(h, lang) for h in order}
+    return [named[h] for h in order], [{named[h]: row.get(h, "") for h in order} for row in rows]
 
 
 ATLAS_HEADERS = [

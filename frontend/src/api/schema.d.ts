@@ -3040,6 +3040,11 @@ export interface components {
          * @enum {string}
          */
         ExportFormat: "csv" | "xlsx" | "json";
+        /**
+         * ExportLanguage
+         * @enum {string}
+         */
+        ExportLanguage: "fr" | "en" | "ar";
         /** FaqItem */
         FaqItem: {
             /** Question */
@@ -10754,6 +10759,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {
@@ -10832,6 +10839,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {
@@ -10906,6 +10915,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {
@@ -10978,6 +10989,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {
@@ -11047,6 +11060,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {
@@ -11121,6 +11136,8 @@ export interface operations {
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
                 separator?: components["schemas"]["Separator"];
+                /** @description For people: column headers and values (statuses, kinds, governorates, themes) in `fr`, `en` or `ar`, ids in the last columns. French and English files import back unchanged. Without it: the API's field names and values. */
+                lang?: components["schemas"]["ExportLanguage"] | null;
             };
             header?: never;
             path: {

@@ -55,6 +55,7 @@ export const ar: Record<MessageKey, string> = {
   "error.crash": "تعذّر عرض هذه الشاشة. أعد تحميل الصفحة؛ وإذا استمرت المشكلة، أبلغ الفريق التقني.",
   // h21c — language and direction: one error sentence, technical detail folded away
   "error.technical": "تفاصيل تقنية",
+  "exp.thisList": "تصدير هذه القائمة (Excel)",
 
   // Problems the API names with a code (issue 21: one sentence in the reader's language)
   "problem.event_done": "انتهى هذا الحدث: لم يعد يقبل التسجيل.",

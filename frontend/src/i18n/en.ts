@@ -55,6 +55,7 @@ export const en: Record<MessageKey, string> = {
   "error.crash": "This screen could not be shown. Reload the page; if it persists, tell the technical team.",
   // h21c — language and direction: one error sentence, technical detail folded away
   "error.technical": "Technical details",
+  "exp.thisList": "Export this list (Excel)",
 
   // Problems the API names with a code (issue 21: one sentence in the reader's language)
   "problem.event_done": "This event is over: it takes no more registrations.",

@@ -54,6 +54,7 @@ export const fr = {
   "error.crash": "Cet écran n’a pas pu s’afficher. Rechargez la page ; si cela continue, prévenez l’équipe technique.",
   // h21c — language and direction: one error sentence, technical detail folded away
   "error.technical": "Détails techniques",
+  "exp.thisList": "Exporter cette liste (Excel)",
 
   // Problems the API names with a code (issue 21: one sentence in the reader's language)
   "problem.event_done": "Cet événement est terminé : il ne prend plus d’inscriptions.",

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
+import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Field, PageHeader, Pagination } from "../components/ui";
 import { rememberCollectivity, useAsync, useDebounced, useGovernorates } from "../hooks";
@@ -61,7 +62,10 @@ export default function Directory() {
 
   return (
     <>
-      <PageHeader title={t("nav.directory")}>
+      <PageHeader
+        title={t("nav.directory")}
+        actions={<ExportButton what="collectivities" filters={{ q: f.q, country, kind: f.kind, governorate: f.governorate, tag: f.tag, sort: f.sort || "name" }} />}
+      >
         <p className="muted">{t("dir.intro")}</p>
       </PageHeader>
       <form className="filters" role="search" aria-label={t("dir.filters")} onSubmit={(e) => e.preventDefault()}>

@@ -210,13 +210,14 @@ function ImportForm({ onDone }: { onDone: () => void }) {
 }
 
 function Exports() {
-  const { t, tv } = useI18n();
+  const { t, tv, lang } = useI18n();
   const [format, setFormat] = useState<"csv" | "xlsx" | "json">("csv");
   const [error, setError] = useState<unknown>(null);
   const get = async (what: (typeof EXPORTS)[number]) => {
     setError(null);
     try {
-      await download(`/api/v1/exports/${what}.${format}`, `jisr-${what}.${format}`);
+      const people = format !== "json" && (what === "collectivities" || what === "needs") ? `?lang=${lang}` : "";
+      await download(`/api/v1/exports/${what}.${format}${people}`, `jisr-${what}.${format}`);
     } catch (e) {
       setError(e);
     }

@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { canEdit, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
+import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useAsync, useCollectivities, useDebounced } from "../hooks";
@@ -73,11 +74,17 @@ export default function Needs() {
       <PageHeader
         title={t("nav.needs")}
         actions={
-          canEdit(me) && (
-            <Link className="btn btn-primary" to="/needs/new">
-              {t("needs.new")}
-            </Link>
-          )
+          <>
+            <ExportButton
+              what="needs"
+              filters={{ q: f.q, direction: f.direction, status: f.status, priority: f.priority, tag: f.tag, country: f.country, governorate: f.governorate }}
+            />
+            {canEdit(me) && (
+              <Link className="btn btn-primary" to="/needs/new">
+                {t("needs.new")}
+              </Link>
+            )}
+          </>
         }
       />
       <form className="filters" role="search" aria-label={t("dir.filters")} onSubmit={(e) => e.preventDefault()}>
