@@ -77,7 +77,20 @@ def bcharre(server: dict[str, Any]) -> dict[str, Any]:
                 "last_activity_year": 2015,
             },
         ).raise_for_status()
-    return {"id": town.json()["id"]}
+        # A census campaign that invites it: it has no contact, so no e-mail could go.
+        campaign = api.post(
+            "/api/v1/census/campaigns",
+            json={
+                "title": "Recensement du Nord",
+                "languages": ["ar", "fr"],
+                "closes_at": (datetime.now(UTC) + timedelta(days=30)).isoformat(),
+            },
+        ).raise_for_status()
+        api.post(
+            f"/api/v1/census/campaigns/{campaign.json()['id']}/invitations",
+            json={"collectivity_ids": [town.json()["id"]]},
+        ).raise_for_status()
+    return {"id": town.json()["id"], "campaign_id": campaign.json()["id"]}
 
 
 def test_coordinator_in_french_on_a_desktop(page, server, bcharre):
@@ -89,6 +102,11 @@ def test_coordinator_in_french_on_a_desktop(page, server, bcharre):
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Recensement").click()
     expect(page.get_by_role("heading", name="Recensement", level=1)).to_be_visible()
     walk.step("census")
+    # Which invitations were mailed: Bcharré has no address (item 11).
+    page.get_by_role("link", name="Recensement du Nord").click()
+    page.get_by_role("link", name="Invitations").click()
+    expect(page.get_by_role("row", name=re.compile("Bcharré")).get_by_text("Pas d’adresse")).to_be_visible()
+    walk.step("census-invitations")
 
     # Matching: a run, then the board filtered to the North.
     page.goto("/matching")
@@ -148,6 +166,16 @@ def test_coordinator_in_french_on_a_desktop(page, server, bcharre):
     page.get_by_role("button", name="Vérifier (sans rien écrire)").click()
     expect(page.get_by_role("table", name=re.compile("Erreurs par ligne"))).to_be_visible()
     walk.step("import-dry-run")
+    # A needs file in French with a near miss: the error is in French and suggests the name (item 16).
+    page.get_by_label("Contenu").select_option("needs")
+    csv = "Collectivité;Titre;Thème;Budget\nBcharre;Réseau d'eau;Eau et assainissement;120 000 €\n"
+    page.get_by_label("Fichier", exact=True).set_input_files(
+        files=[{"name": "besoins.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.get_by_role("button", name="Vérifier (sans rien écrire)").click()
+    errors = page.get_by_role("table", name=re.compile("Erreurs par ligne"))
+    expect(errors).to_contain_text("Vouliez-vous dire Bcharré ?")
+    walk.step("import-needs-suggestion")
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("^Télécharger : ")).first.click()
     assert download.value.suggested_filename.startswith("jisr-")
@@ -208,7 +236,13 @@ def test_municipal_employee_in_arabic_on_a_phone(browser, server, jbeil_census_l
         # The census form of its invitation.
         page.goto(f"/census/{jbeil_census_link}")
         expect(page.get_by_text("جبيل", exact=True).first).to_be_visible()
-        page.get_by_label("الاسم الكامل").fill("ريتا خوري")
+        # Sent empty: the error sits by its field, in Arabic, with the focus there (item 7).
+        page.get_by_role("button", name="إرسال").click()
+        name = page.get_by_label("الاسم الكامل")
+        expect(name).to_be_focused()
+        expect(page.get_by_text("اكتبوا الاسم الكامل.")).to_be_visible()
+        walk.step("census-form-error")
+        name.fill("ريتا خوري")
         page.get_by_role("checkbox", name=re.compile("^أوافق على أن يحتفظ فريق البرنامج ببياناتي")).check()
         walk.step("census-form")
         page.get_by_role("button", name="إرسال").click()
