@@ -70,7 +70,7 @@ def server() -> Iterator[dict[str, Any]]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine: `jisr serve` starts its worker process alongside
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
