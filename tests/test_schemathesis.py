@@ -164,7 +164,14 @@ def test_stateful(real: dict[str, Any], turn: Iterator[int]) -> None:
             return {"headers": headers}
 
         def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
-            case.validate_response(response, checks=CHECKS, headers=headers)
+            try:
+                case.validate_response(response, checks=CHECKS, headers=headers)
+            except Exception:
+                # Said at once: the state of the database differs when Hypothesis replays a failing chain, and the
+                # replay can end in FlakyStrategyDefinition instead of the failure itself.
+                print(f"stateful step failed: {case.method} {case.formatted_path} {case.query} {case.body!r:.500}")
+                print(f"  answered {response.status_code}: {response.text[:500]}")
+                raise
 
     Workflow.run(
         settings=settings(
