@@ -27,6 +27,7 @@ const CensusResponse = page(() => import("./pages/CensusResponse"));
 const CensusForm = page(() => import("./pages/CensusForm"));
 const CollectivityEdit = page(() => import("./pages/CollectivityEdit"));
 const Matching = page(() => import("./pages/Matching"));
+const MatchPage = page(() => import("./pages/MatchPage"));
 const Imports = page(() => import("./pages/Imports"));
 
 interface Route {
@@ -61,6 +62,7 @@ const ROUTES: Route[] = [
   { pattern: "/census/campaigns/:id", component: CensusCampaign, allowed: isStaff },
   { pattern: "/census/responses/:id", component: CensusResponse, allowed: isStaff },
   { pattern: "/matching", component: Matching },
+  { pattern: "/matches/:id", component: MatchPage },
   { pattern: "/imports", component: Imports, allowed: isStaff },
   { pattern: "/admin", component: Admin, allowed: (me) => me.role === "admin" },
 ];

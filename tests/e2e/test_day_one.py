@@ -90,3 +90,29 @@ def test_relaunch_puts_the_dormant_pair_on_the_board_or_says_why(page: Any, serv
     expect(page.get_by_text("Un élément identique existe déjà")).to_have_count(0)
     expect(page.get_by_role("link", name="Nouveau besoin")).to_be_visible()
     shot(page, "relaunch-no-open-need")
+
+
+def test_a_proposal_emails_link_opens_the_proposal_with_its_reasons(page: Any, server: dict[str, Any]) -> None:
+    """Issue 21 item 1: the e-mails link to /matches/<id>, which the web app answered "Page introuvable"."""
+    with _api(server) as api:
+        zahle = server["ids"]["Zahlé"]
+        [need] = api.get("/api/v1/needs", params={"collectivity_id": zahle}).json()["items"]
+        body = {"need_ids": [need["id"]], "top_k": 1, "max_per_french_collectivity": 5}
+        api.post("/api/v1/matches/runs", json=body).raise_for_status()
+        [proposal] = api.get("/api/v1/matches", params={"need_id": need["id"]}).json()["items"]
+    sign_in(page, server)
+    page.goto(f"/matches/{proposal['id']}")
+    expect(page.get_by_role("heading", name="Proposition : Zahlé ↔ Lyon", level=1)).to_be_visible()
+    expect(page.get_by_text("Page introuvable")).to_have_count(0)
+    expect(page.get_by_role("table", name="Le score, critère par critère")).to_be_visible()
+    expect(page.get_by_text(proposal["reasons"][0]["label_fr"])).to_be_visible()
+    page.get_by_label("Faire passer à").select_option("shortlisted")
+    page.get_by_label("Note (facultative)").fill("Appel prévu lundi")
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page.get_by_text("Appel prévu lundi")).to_be_visible()
+    expect(page.get_by_role("heading", level=1).locator("..").get_by_text("Présélectionnées")).to_be_visible()
+    page.get_by_label("Langue").select_option("ar")
+    expect(page.get_by_role("heading", name="اقتراح: زحلة ↔ Lyon", level=1)).to_be_visible()
+    expect(page.get_by_text(proposal["reasons"][0]["label_ar"])).to_be_visible()
+    shot(page, "proposal-page-ar")
+    page.get_by_label("اللغة").select_option("fr")

@@ -521,6 +521,9 @@ export const ar: Record<MessageKey, string> = {
   "imp.updated": "حُدّثت",
   "imp.errors": "الأخطاء",
   "imp.dryRun": "(تحقّق)",
+  // The proposal's own page (issue 21 item 1)
+  "match.pageTitle": "اقتراح: {lebanese} ↔ {french}",
+  "match.sameNeed": "الاقتراحات الأخرى لهذه الحاجة",
   "match.intro": "يقترح جسر لكل طلب لبناني أقرب السلطات المحلية الفرنسية مع شرح النتيجة. انقل كل اقتراح حتى تتشكّل الشراكة.",
   "match.run": "تشغيل المطابقة",
   "match.weights": "أوزان المعايير",

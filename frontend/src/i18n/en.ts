@@ -521,6 +521,9 @@ export const en: Record<MessageKey, string> = {
   "imp.updated": "Updated",
   "imp.errors": "Errors",
   "imp.dryRun": "(check)",
+  // The proposal's own page (issue 21 item 1)
+  "match.pageTitle": "Proposal: {lebanese} ↔ {french}",
+  "match.sameNeed": "The other proposals for this need",
   "match.intro": "For each Lebanese request Jisr proposes the closest French local authorities, with the score explained. Move each proposal on until a partnership is formed.",
   "match.run": "Run the matching",
   "match.weights": "Weights of the factors",

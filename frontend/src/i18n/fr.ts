@@ -520,6 +520,9 @@ export const fr = {
   "imp.updated": "Mises à jour",
   "imp.errors": "Erreurs",
   "imp.dryRun": "(vérification)",
+  // The proposal's own page (issue 21 item 1)
+  "match.pageTitle": "Proposition : {lebanese} ↔ {french}",
+  "match.sameNeed": "Les autres propositions de ce besoin",
   "match.intro": "Jisr propose pour chaque demande libanaise les collectivités françaises les plus proches, avec le détail du score. Faites avancer chaque proposition jusqu’au partenariat.",
   "match.run": "Lancer une mise en relation",
   "match.weights": "Poids des critères",

@@ -262,6 +262,7 @@ export function ProposalCard({
   onChanged,
   focus = false,
   onMoved,
+  expanded = false,
 }: {
   m: Match;
   names: Record<string, Collectivity | null>;
@@ -271,6 +272,8 @@ export function ProposalCard({
   focus?: boolean;
   /** Given: the card moves to the next or previous column with the arrow keys. */
   onMoved?: (to: MatchStatus) => void;
+  /** Show the reasons and history from the start (the proposal's own page). */
+  expanded?: boolean;
 }) {
   const { t, tv, lang, dir, num, date } = useI18n();
   const self = useRef<HTMLElement>(null);
@@ -279,7 +282,7 @@ export function ProposalCard({
     if (focus) self.current?.focus();
   }, [focus]);
   const { me } = useAuth();
-  const [open, setOpen] = useState(false);
+  const [open, setOpen] = useState(expanded);
   const [to, setTo] = useState<MatchStatus | "">("");
   const [note, setNote] = useState("");
   const [when, setWhen] = useState("");
