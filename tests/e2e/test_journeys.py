@@ -176,9 +176,12 @@ def test_coordinator_in_french_on_a_desktop(page, server, bcharre):
     errors = page.get_by_role("table", name=re.compile("Erreurs par ligne"))
     expect(errors).to_contain_text("Vouliez-vous dire Bcharré ?")
     walk.step("import-needs-suggestion")
+    # The export speaks French: headers and values (item 17).
     with page.expect_download() as download:
-        page.get_by_role("button", name=re.compile("^Télécharger : ")).first.click()
-    assert download.value.suggested_filename.startswith("jisr-")
+        page.get_by_role("button", name="Télécharger : collectivités").click()
+    assert download.value.suggested_filename == "jisr-collectivities.csv"
+    header = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert "Pays" in header and "Nom" in header, header
     walk.done()
 
 
