@@ -200,6 +200,9 @@ def jbeil_census_link(server: dict[str, Any]) -> Iterator[str]:
             f"/api/v1/census/campaigns/{campaign.json()['id']}/invitations",
             json={"collectivity_ids": [server["ids"]["Jbeil"]]},
         ).raise_for_status()
+        # And a proposal about Jbeil, whose page the member opens.
+        [need] = api.get("/api/v1/needs", params={"collectivity_id": server["ids"]["Jbeil"]}).json()["items"][:1]
+        api.post("/api/v1/matches/runs", json={"need_ids": [need["id"]], "top_k": 1}).raise_for_status()
     yield str(issued.json()["items"][0]["token"])
 
 
@@ -230,11 +233,18 @@ def test_municipal_employee_in_arabic_on_a_phone(browser, server, jbeil_census_l
         walk.step("own-page")
 
         # Its needs, through the phone menu.
-        page.get_by_role("button", name="القائمة").click()
+        page.get_by_role("button", name="القائمة", exact=True).click()
         page.get_by_role("navigation").get_by_role("link", name="الاحتياجات").click()
         expect(page.get_by_role("heading", name="الاحتياجات", level=1)).to_be_visible()
         expect(page.get_by_role("link", name="Valorisation du patrimoine")).to_be_visible()
         walk.step("needs")
+
+        # A proposal about it, on its own page (item 1), in Arabic.
+        with httpx.Client(base_url=server["base"], headers={"Authorization": f"Bearer {api_token(server)}"}) as api:
+            listed = api.get("/api/v1/matches", params={"collectivity_id": server["ids"]["Jbeil"]}).json()["items"]
+        page.goto(f"/matches/{listed[0]['id']}")
+        expect(page.get_by_role("heading", name=re.compile("^اقتراح: جبيل ↔ "), level=1)).to_be_visible()
+        walk.step("proposal")
 
         # The census form of its invitation.
         page.goto(f"/census/{jbeil_census_link}")
