@@ -63,6 +63,33 @@ def test_a_tgz_that_expands_past_the_cap_is_refused(api: Any, small_limits: None
     _nothing_written(api)
 
 
+def test_a_tgz_whose_long_name_header_expands_past_the_cap_is_refused(
+    api: Any, small_limits: None, tmp_path: Any
+) -> None:
+    """A GNU long-name header is read whole by tarfile before the member is returned: the cap counts
+    every decompressed byte (headers included), so a 4 MiB name is refused without being held."""
+    import tracemalloc
+
+    from jisr.imports import france
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz", format=tarfile.GNU_FORMAT) as tar:
+        tar.addfile(tarfile.TarInfo("package/" + "n" * (4 << 20)), io.BytesIO(b""))
+    bomb = out.getvalue()
+    assert len(bomb) < 20_000
+    r = api.post("/api/v1/imports/france-reference", files=[("files", ("package.tgz", bomb))])
+    assert "expands to more than" in _refused(api, r)
+    _nothing_written(api)
+    tracemalloc.start()
+    try:
+        with pytest.raises(france.ReferenceError_, match="expands to more than"):
+            france._extract(bomb, tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 << 20, peak  # about the 1 MiB cap, not the 4 MiB name (and its str copies)
+
+
 def test_a_tgz_with_too_many_members_is_refused(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from jisr.imports import france, parsing
 

@@ -124,3 +124,17 @@ def test_a_changed_reference_updates_only_what_changed(api: Any, tmp_path: Any) 
     assert api.get("/api/v1/collectivities", params={"q": "bugey"}).json()["items"] == []  # the old name is gone
     again = json.loads(runner.invoke(app, ["import", "france-reference", str(tmp_path)]).output)
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 11), again
+
+
+def test_france_reference_from_an_npm_pack_archive(tmp_path: Any) -> None:
+    """The streamed, capped unpacking still reads a real-shaped npm pack (package/data/*.json)."""
+    import io
+    import tarfile
+
+    from jisr.imports import france
+
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        tar.add(FIXTURES / "france", arcname="package/data")
+    ref = france.load_bytes({"package.tgz": out.getvalue()})
+    assert ref.size == france.load(FIXTURES / "france").size > 0

@@ -9,10 +9,13 @@ Only fields the reference owns are written; what coordinators added (description
 capacity…) stays. A second run with the same data changes nothing.
 """
 
+import gzip
+import io
 import json
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,25 +88,40 @@ def load_bytes(files: dict[str, bytes]) -> Reference:
         return load(folder)
 
 
+class _Capped(io.RawIOBase):
+    """A read-only stream that refuses the archive once more than ``limit`` bytes came out of it."""
+
+    def __init__(self, inner: gzip.GzipFile | io.BytesIO, limit: int):
+        self.inner, self.limit, self.count = inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(self.limit + 1 - self.count if size < 0 else size)
+        self.count += len(data)
+        if self.count > self.limit:
+            raise ReferenceError_(f"The archive expands to more than {self.limit // 2**20} MiB: it is refused.")
+        return data
+
+
 def _extract(archive: bytes, folder: Path) -> None:
-    path = folder / "package.tgz"
-    path.write_bytes(archive)
+    """Unpack the four data files of an npm pack archive (gzip-compressed or plain tar) into ``folder``.
+
+    Every decompressed byte counts against the cap, headers included: tarfile reads a GNU long-name or
+    PAX header whole before it returns the member, so counting ``member.size`` came too late. The tar is
+    read as a stream (``r|``): the bytes behind the cap are never decompressed."""
     limit = get_settings().import_max_expanded_bytes
+    raw = io.BytesIO(archive)
+    inner: gzip.GzipFile | io.BytesIO = gzip.GzipFile(fileobj=raw, mode="rb") if archive[:2] == b"\x1f\x8b" else raw
     try:
-        with tarfile.open(path) as tar:
-            # Headers are read one by one (no getmembers()): the archive is refused as soon as it holds too
-            # many files or its sizes add up past the cap, before the data behind is decompressed.
-            members, expanded = [], 0
+        with tarfile.open(fileobj=_Capped(inner, limit), mode="r|") as tar:  # type: ignore[call-overload]
             for count, member in enumerate(tar, start=1):
-                expanded += max(member.size, 0)
                 if count > MAX_ARCHIVE_MEMBERS:
                     raise ReferenceError_(f"The archive holds more than {MAX_ARCHIVE_MEMBERS} files: it is refused.")
-                if expanded > limit:
-                    raise ReferenceError_(f"The archive expands to more than {limit // 2**20} MiB: it is refused.")
                 if member.isfile() and Path(member.name).name in FILES:
-                    members.append(member)
-            tar.extractall(folder, members=members, filter="data")
-    except (tarfile.TarError, EOFError, OSError) as exc:
+                    tar.extract(member, folder, filter="data")  # the current member: a stream reads forward
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
         raise ReferenceError_(f"The archive cannot be read: {exc}") from exc
 
 
