@@ -1,6 +1,8 @@
 """All settings, read once from the environment (prefix ``JISR_``)."""
 
+import os
 import secrets
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -115,11 +117,23 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         path = self.var_dir / "secret_key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Exclusive creation: ``jisr serve`` starts its server and worker at once, and only one of
+            # them may write the key (private from the first byte).
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            # The other process may have created the file and not written it yet: wait (briefly) for it.
+            for _ in range(100):
+                key = path.read_text().strip()
+                if key:
+                    return key
+                time.sleep(0.05)
+            raise RuntimeError(f"{path} stays empty: remove it, or set JISR_SECRET_KEY.") from None
+        key = secrets.token_urlsafe(48)
+        with os.fdopen(fd, "w") as out:
+            out.write(key)
+        return key
 
 
 @lru_cache
