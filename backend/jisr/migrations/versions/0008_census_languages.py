@@ -13,7 +13,7 @@ from alembic import op
 revision: str = "0008"
 down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "0002"  # census tables it alters
 
 
 def upgrade() -> None:
