@@ -38,7 +38,14 @@ def run_check(*args: str) -> tuple[int, dict[str, str]]:
 
 def test_a_ready_install_passes_every_check(env: pytest.MonkeyPatch, smtp: Mailbox) -> None:  # noqa: F811
     code, lines = run_check("--workers", "2")
-    assert lines == {"secret key": "ok", "public URL": "ok", "SMTP": "ok", "database": "ok", "connections": "ok"}
+    assert lines == {
+        "secret key": "ok",
+        "public URL": "ok",
+        "trusted proxies": "ok",
+        "SMTP": "ok",
+        "database": "ok",
+        "connections": "ok",
+    }
     assert code == 0
 
 
@@ -47,7 +54,14 @@ def test_each_failure_is_said_and_exits_1(env: pytest.MonkeyPatch, smtp: Mailbox
     env.setenv("JISR_PUBLIC_URL", "http://127.0.0.1:8000")
     env.setenv("JISR_SECRET_KEY", "short")
     code, lines = run_check()
-    assert lines == {"secret key": "FAIL", "public URL": "FAIL", "SMTP": "FAIL", "database": "ok", "connections": "ok"}
+    assert lines == {
+        "secret key": "FAIL",
+        "public URL": "FAIL",
+        "trusted proxies": "ok",
+        "SMTP": "FAIL",
+        "database": "ok",
+        "connections": "ok",
+    }
     assert code == 1
 
 
@@ -73,3 +87,15 @@ def test_production_settings_without_a_secret(env: pytest.MonkeyPatch) -> None:
     env.setenv("JISR_SECRET_KEY", "")
     code, lines = run_check()
     assert lines == {"settings": "FAIL"} and code == 1
+
+
+def test_production_without_trusted_proxies_fails(env: pytest.MonkeyPatch) -> None:
+    """Behind the reverse proxy (the only production set-up: `jisr serve` has no TLS), an empty list makes
+    every client the proxy, and one client's failed sign-ins lock everybody out."""
+    env.setenv("JISR_ENV", "production")
+    env.setenv("JISR_SECRET_KEY", "k" * 48)
+    env.setenv("JISR_TRUSTED_PROXIES", "")
+    code, lines = run_check()
+    assert lines["trusted proxies"] == "FAIL" and code == 1
+    env.setenv("JISR_TRUSTED_PROXIES", "127.0.0.1")
+    assert run_check()[1]["trusted proxies"] == "ok"

@@ -39,6 +39,21 @@ def public_url(settings: Settings) -> Result:
     return True, settings.public_url
 
 
+def trusted_proxies(settings: Settings) -> Result:
+    """Production runs behind a reverse proxy that ends TLS (`jisr serve` serves plain HTTP): without the
+    proxy's address every client looks like the proxy, and one address's failed sign-ins or census
+    requests hold everybody back."""
+    proxies = settings.trusted_proxy_list
+    if proxies:
+        return True, f"X-Forwarded-For believed from {', '.join(proxies)}"
+    if settings.env == "production":
+        return False, (
+            "JISR_TRUSTED_PROXIES is empty: behind the reverse proxy every client has the proxy's address and the "
+            "sign-in and census limits hold everybody back; set it to the proxy's address (e.g. 127.0.0.1)"
+        )
+    return True, "none (development: clients connect directly)"
+
+
 def smtp(settings: Settings) -> Result:
     if not settings.smtp_host:
         return False, "JISR_SMTP_HOST is not set: e-mails wait in the outbox"
@@ -112,6 +127,7 @@ def all_checks(settings: Settings, processes: int) -> list[Check]:
     return [
         Check("secret key", lambda: secret_key(settings)),
         Check("public URL", lambda: public_url(settings)),
+        Check("trusted proxies", lambda: trusted_proxies(settings)),
         Check("SMTP", lambda: smtp(settings)),
         Check("database", lambda: database(settings)),
         Check("connections", lambda: connections(settings, processes)),

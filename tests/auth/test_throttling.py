@@ -156,3 +156,29 @@ def test_admins_are_alerted_once_per_window(api: Api) -> None:
         login(api, "viewer@jisr.example.org", "typo")
     with new_session() as s:
         assert len(list(s.exec(select(AuditEntry).where(AuditEntry.action == "alert")))) == 1
+
+
+def test_an_ipv6_client_is_held_back_by_its_64_network(api: Api) -> None:
+    """One IPv6 client holds a whole /64: changing the last 64 bits must not reset its count."""
+    api.headers("viewer")
+    email = "viewer@jisr.example.org"
+    for i in range(1, 6):
+        assert _login_from(f"2001:db8:1:2::{i}", email, "wrong password").status_code == 401
+    assert _login_from("2001:db8:1:2:ffff::9", email, PASSWORD).status_code == 429
+    assert _login_from("2001:db8:1:3::1", email, PASSWORD).status_code == 200  # the next /64 is someone else
+
+
+def test_the_census_form_budget_is_per_ipv6_64_network(api: Api, monkeypatch: Any) -> None:
+    import pytest
+
+    from jisr.census import service as census
+    from jisr.core.errors import TooManyRequests
+
+    monkeypatch.setattr(census, "RATE_LIMIT", 3)
+    with new_session() as s:
+        for i in range(1, 4):
+            census.throttle(s, address=f"2001:db8:5:6::{i}")
+        with pytest.raises(TooManyRequests):
+            census.throttle(s, address="2001:db8:5:6:aaaa::1")
+        census.throttle(s, address="2001:db8:5:7::1")
+        census.throttle(s, address="192.0.2.1")

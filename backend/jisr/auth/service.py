@@ -119,6 +119,7 @@ def _record_failure(session: Session, keys: list[str]) -> None:
 
 def _keys(account: str, address: str) -> tuple[str, str, str]:
     """(account from this address, account from anywhere, address for any account)."""
+    address = security.throttle_address(address)
     return f"pair:{account}|{address}", f"account:{account}", f"address:{address}"
 
 

@@ -55,7 +55,7 @@ from jisr.core.db import utcnow
 from jisr.core.errors import Conflict, Invalid, NotFound, TooManyRequests
 from jisr.core.models import as_dict
 from jisr.core.pagination import ListParams, paginate
-from jisr.core.security import hash_secret, new_secret
+from jisr.core.security import hash_secret, new_secret, throttle_address
 from jisr.core.text import fold
 from jisr.needs import service as needs
 from jisr.needs.models import Direction, Need, NeedCreate, NeedSource, NeedStatus
@@ -331,7 +331,7 @@ def invitation_public(rows: list[CensusInvitation], mail: dict[uuid.UUID, Invita
 def throttle(session: Session, *, address: str) -> None:
     """Count this request against the address's budget; 429 past it. The caller commits at once."""
     now = utcnow()
-    key = f"census-form:{address}"
+    key = f"census-form:{throttle_address(address)}"
     session.execute(delete(RateHit).where(col(RateHit.at) < now - RATE_WINDOW))
     seen = session.exec(
         select(func.count()).select_from(RateHit).where(RateHit.key == key, RateHit.at >= now - RATE_WINDOW)

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
 import uuid
@@ -135,3 +136,17 @@ def unseal(token: str) -> dict[str, Any]:
         return dict(json.loads(_fernet().decrypt(token.encode("ascii"))))
     except (InvalidToken, ValueError) as exc:
         raise Unsealable("this message was sealed with another JISR_SECRET_KEY, or is damaged") from exc
+
+
+def throttle_address(address: str) -> str:
+    """The address a throttle counts: an IPv6 client by its /64 network (one subscriber usually holds a
+    whole /64 and can pick any address in it), an IPv4-mapped IPv6 address as its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address  # "unknown", or a test client's name
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
