@@ -50,3 +50,60 @@ def test_numbers_with_spaces_currency_and_arabic_digits() -> None:
     assert parse_int("٢٥٠٠٠٠") == 250000
     assert parse_int("۲۰۱۰") == 2010
     assert parse_float("12,5 €") == 12.5
+
+
+def test_suggestions_stop_after_the_cap_the_errors_do_not(api: Any) -> None:
+    """A file of many unknown names: the first SUGGESTION_CAP errors carry a suggestion, the rest are still
+    reported, without one (finding it costs a scan of every name)."""
+    from jisr.imports.engine import SUGGESTION_CAP
+
+    api.collectivity(name="Baalbek", governorate="LB-BH")
+    rows = "".join(f"Baalbeck;Réseau {i}\n" for i in range(SUGGESTION_CAP + 5))
+    body = _dry_run(api, "Collectivité;Titre\n" + rows)
+    messages = [e["message"] for e in sorted(body["errors"], key=lambda e: e["row"])]
+    assert len(messages) == SUGGESTION_CAP + 5
+    with_hint = "Aucune collectivité « Baalbeck ». Vouliez-vous dire Baalbek ?"
+    assert messages[:SUGGESTION_CAP] == [with_hint] * SUGGESTION_CAP
+    assert messages[SUGGESTION_CAP:] == ["Aucune collectivité « Baalbeck »."] * 5
+
+
+def test_the_index_finds_what_a_scan_of_every_name_finds() -> None:
+    """NearIndex compares only names of a length that can reach the cutoff: same answers as comparing all."""
+    import difflib
+
+    from jisr.core.text import fold
+    from jisr.imports.messages import NearIndex
+
+    names = [
+        "Baalbek",
+        "Bcharré",
+        "Eau et assainissement",
+        "Eau potable",
+        "Saint-Étienne",
+        "Saint-Denis",
+        "Sainte-Anne",
+        "Tyr",
+        "Tyre",
+    ]
+    names += ["Jezzine", "Zahlé", "Aix-en-Provence", "Aix-les-Bains", "Ay", "Eaux", "Vaalbek"]
+    index = NearIndex(names)
+    for value in [
+        "Baalbeck",
+        "Bcharre",
+        "Eau",
+        "saint etienne",
+        "Saint Denys",
+        "Tir",
+        "Jezine",
+        "Zahle",
+        "Aix",
+        "A",
+        "Eaux et",
+        "Sainte Anne",
+        "Zgharta",
+    ]:
+        target, by_fold = fold(value), {fold(n): n for n in names}
+        close = difflib.get_close_matches(target, list(by_fold), n=2, cutoff=0.8)
+        if len(close) < 2 and len(target) >= 3:
+            close += sorted(f for f in by_fold if f.startswith(target + " ") and f not in close)[: 2 - len(close)]
+        assert index.near(value) == [by_fold[f] for f in close], value

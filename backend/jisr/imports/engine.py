@@ -540,6 +540,7 @@ class RowReader:
 # --- batch processing --------------------------------------------------------------------
 
 
+SUGGESTION_CAP = 50  # errors per file given a "did you mean" (finding one costs a scan of the names)
 NO_SUCH_NAME = "no such name"  # _find's answer when no collectivity bears the name: said with a suggestion
 
 
@@ -566,6 +567,8 @@ class Engine:
         self._tags: dict[str, uuid.UUID] | None = None
         self._tag_rows: list[Any] | None = None
         self._names: list[Any] | None = None
+        self._near: dict[tuple[str, Any, Any], M.NearIndex] = {}  # candidates folded once per place or language
+        self._suggested = 0  # errors given a suggestion; past SUGGESTION_CAP, errors are said without one
         self._seen: dict[tuple[Any, ...], int] = {}
         self._written = 0
         self._analyzed = 0
@@ -611,15 +614,33 @@ class Engine:
             self._names = list(self.session.execute(stmt).all())
         return self._names
 
+    def _may_suggest(self) -> bool:
+        """A file of thousands of unknown names would spend its time looking for suggestions nobody reads:
+        the first SUGGESTION_CAP errors get one, the others are reported without."""
+        self._suggested += 1
+        return self._suggested <= SUGGESTION_CAP
+
     def suggest_collectivity(self, parts: dict[str, Any]) -> list[str]:
+        if not self._may_suggest():
+            return []
         name = str(parts.get("name") or parts.get("any") or "")
-        gov, dep = parts.get("governorate"), parts.get("departement")
-        rows = [
-            r
-            for r in self.collectivity_names()
-            if (not gov or r.governorate == gov) and (not dep or r.departement == dep)
-        ]
-        return M.near(name, [r.name for r in rows])
+        gov, dep = parts.get("governorate") or None, parts.get("departement") or None
+        key = ("collectivity", gov, dep)
+        if key not in self._near:
+            self._near[key] = M.NearIndex(
+                r.name
+                for r in self.collectivity_names()
+                if (not gov or r.governorate == gov) and (not dep or r.departement == dep)
+            )
+        return self._near[key].near(name)
+
+    def suggest_tag(self, lang: str, piece: str) -> list[str]:
+        if not self._may_suggest():
+            return []
+        key = ("tag", lang, None)
+        if key not in self._near:
+            self._near[key] = M.NearIndex(t.label_fr if lang == "fr" else t.label_en for t in self.tag_rows())
+        return self._near[key].near(piece)
 
     def resolve_tags(self, item: Item, field_name: str, raw: Any) -> list[uuid.UUID] | None:
         index = self.tag_index()
@@ -650,9 +671,8 @@ class Engine:
             if i == len(words) and matched:
                 ids.extend(matched)
             else:
-                labels = [t.label_fr if item.lang == "fr" else t.label_en for t in self.tag_rows()]
                 message = M.say(item.lang, "unknown_tag", value=piece)
-                item.error(field_name, M.with_suggestion(item.lang, message, M.near(piece, labels)))
+                item.error(field_name, M.with_suggestion(item.lang, message, self.suggest_tag(item.lang, piece)))
                 ok = False
         return list(dict.fromkeys(ids)) if ok else None
 
