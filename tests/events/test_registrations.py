@@ -238,3 +238,22 @@ def test_a_finished_or_past_event_says_why_once_with_a_code(api: Api, make_event
     assert again.json()["code"] == "already_registered" and again.json()["params"]["collectivity"] == "Tyr"
     full = register(api, event, api.collectivity(name="Jbeil"))
     assert (full.json()["code"], full.json()["params"]) == ("event_full", {"capacity": 1})
+
+
+def test_staff_record_attendance_after_the_event_members_cannot_register(api: Api, make_event: EventFactory) -> None:
+    """The "event is over" check is for registering: after the event is exactly when a coordinator marks who
+    came (a registration cancelled by mistake included); a member still cannot register on a past event."""
+    event = make_event()
+    own = api.own_collectivity()
+    mine = register(api, event, own, role="member").json()
+    base = f"/api/v1/events/{event['id']}/registrations"
+    assert api.patch(f"{base}/{mine['id']}", role="member", json={"status": "cancelled"}).status_code == 200
+    past = {"starts_at": "2021-09-20T09:00:00", "ends_at": "2021-09-24T18:00:00"}
+    assert api.patch(f"/api/v1/events/{event['id']}", json=past).status_code == 200
+    # The member can neither come back nor register anew once the event is over...
+    back = api.patch(f"{base}/{mine['id']}", role="member", json={"status": "registered"})
+    assert back.status_code == 409 and back.json()["code"] == "event_over", back.text
+    assert register(api, event, own, role="member").json()["code"] == "event_over"
+    # ... the coordinator records that it came.
+    r = api.patch(f"{base}/{mine['id']}", role="coordinator", json={"status": "attended"})
+    assert r.status_code == 200 and r.json()["status"] == "attended", r.text

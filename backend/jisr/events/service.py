@@ -342,7 +342,8 @@ def update_registration(
         _check_contact(session, changes["contact_id"], reg.collectivity_id)
     if status is not None and status != RegistrationStatus.cancelled and reg.status == RegistrationStatus.cancelled:
         event = lock(session, reg.event_id)
-        _check_registrable(event)
+        if not actor.is_staff:  # staff record what happened, after the event too (attended, absent)
+            _check_registrable(event)
         _take_seat(session, event)
     if status is not None:
         changes["status"] = RegistrationStatus(status).value
