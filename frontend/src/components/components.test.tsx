@@ -90,6 +90,29 @@ describe("ErrorBox", () => {
     expect(text).not.toContain("This event is done");
     expect(text).not.toContain("يوجد عنصر مطابق");
   });
+  it("names the partners in Arabic in an Arabic sentence, in Latin letters in a French one", () => {
+    const problem = { type: "about:blank", title: "Conflict", status: 409, detail: "Not dormant.", errors: null };
+    const params = { french: "Marseille", lebanese: "Beyrouth", french_ar: "مرسيليا", lebanese_ar: "بيروت" };
+    const error = new ApiError(409, { ...problem, code: "relaunch_not_dormant", params });
+    const { unmount } = render(
+      <I18nProvider initial="ar">
+        <ErrorBox error={error} />
+      </I18nProvider>,
+    );
+    const arabic = screen.getByRole("alert").querySelector("p.alert-title")!.textContent ?? "";
+    expect(arabic).toContain("مرسيليا");
+    expect(arabic).toContain("بيروت");
+    expect(arabic).not.toContain("Marseille");
+    unmount();
+    render(
+      <I18nProvider initial="fr">
+        <ErrorBox error={error} />
+      </I18nProvider>,
+    );
+    const french = screen.getByRole("alert").querySelector("p.alert-title")!.textContent ?? "";
+    expect(french).toContain("Marseille");
+    expect(french).not.toContain("مرسيليا");
+  });
   it("says one sentence in the person's language; the API's English detail is folded away", () => {
     const problem = {
       type: "about:blank",

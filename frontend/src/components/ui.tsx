@@ -1,26 +1,38 @@
 import { useId, type ReactNode } from "react";
 import { ApiError, nextStepKey } from "../api/problem";
-import { isMessageKey, useI18n, type MessageKey, type Vars } from "../i18n";
+import { isMessageKey, useI18n, type Lang, type MessageKey, type Vars } from "../i18n";
 
-function problemVars(params: Record<string, unknown> | null | undefined): Vars {
+/** A problem's parameters as message variables; in Arabic, a name the API also sends in Arabic (`french_ar` beside
+ * `french`) is said in Arabic. */
+export function problemVars(params: Record<string, unknown> | null | undefined, lang?: Lang): Vars {
   const out: Vars = {};
   for (const [k, v] of Object.entries(params ?? {})) if (typeof v === "string" || typeof v === "number") out[k] = v;
+  if (lang === "ar") {
+    for (const k of Object.keys(out)) {
+      const ar = out[`${k}_ar`];
+      if (!k.endsWith("_ar") && ar !== undefined && ar !== "") out[k] = ar;
+    }
+  }
   return out;
 }
 
 /** The one sentence an API error is shown as: the problem's own `code` when the app knows it, else the next step by status. */
-export function errorSentence(error: unknown, t: (key: MessageKey, vars?: Vars) => string): string {
+export function errorSentence(
+  error: unknown,
+  t: (key: MessageKey, vars?: Vars) => string,
+  lang?: Lang,
+): string {
   const status = error instanceof ApiError ? error.status : 0;
   const problem = error instanceof ApiError ? error.problem : null;
   const minutes = error instanceof ApiError && error.retryAfter ? Math.ceil(error.retryAfter / 60) : 15;
   const codeKey = problem?.code ? `problem.${problem.code}` : "";
-  if (isMessageKey(codeKey)) return t(codeKey, { minutes, ...problemVars(problem?.params) });
+  if (isMessageKey(codeKey)) return t(codeKey, { minutes, ...problemVars(problem?.params, lang) });
   return t(nextStepKey(status) as MessageKey, { minutes });
 }
 
 /** An API error as one sentence in the person's language; the technical detail folded away underneath. */
 export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   if (!error) return null;
   const status = error instanceof ApiError ? error.status : 0;
   const problem = error instanceof ApiError ? error.problem : null;
@@ -30,7 +42,7 @@ export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => v
   const fields = problem?.errors ?? [];
   return (
     <div className="alert alert-error" role="alert">
-      <p className="alert-title">{errorSentence(error, t)}</p>
+      <p className="alert-title">{errorSentence(error, t, lang)}</p>
       {(detail || fields.length > 0) && (
         <details className="alert-detail">
           <summary>{t("error.technical")}</summary>
