@@ -1,5 +1,6 @@
 """The matching API: runs with known answers, caps, determinism, comparisons, the workflow."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -362,6 +363,20 @@ def test_a_pair_with_an_active_partnership_on_the_same_theme_is_not_proposed(api
     assert world["expert"]["id"] not in [p["french_collectivity_id"] for p in proposals(api)]
 
 
+@pytest.fixture
+def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A hook on 127.0.0.1, allowed by the operator's setting as in tests/webhooks (private hosts are refused by
+    default)."""
+    from jisr.core.config import get_settings
+
+    monkeypatch.setenv("JISR_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("loopback_webhooks")
 def test_status_changes_and_formed_partnerships_are_announced_to_webhooks(api: Api, world: dict[str, Any]) -> None:
     from sqlmodel import select
 
