@@ -25,6 +25,16 @@ from tests.conftest import Api
         ("zero\u200bwidth", "zero-width"),
         ("bom\ufeff", "zero-width"),
         ("lone\ud800", "surrogate"),
+        # issue 14 review: every format character (Cf), the CGJ, and the line/paragraph separators
+        ("a\u061cb", "invisible formatting character (U+061C)"),
+        ("a\u2061b", "invisible formatting character (U+2061)"),
+        ("a\u2064b", "invisible formatting character (U+2064)"),
+        ("soft\u00adhyphen", "invisible formatting character (U+00AD)"),
+        ("a\u180eb", "invisible formatting character (U+180E)"),
+        ("a\u034fb", "invisible formatting character (U+034F)"),
+        ("tag\U000e0041\U000e007f", "invisible formatting character (U+E0041)"),
+        ("a\u2028b", "line break (U+2028)"),
+        ("a\u2029b", "line break (U+2029)"),
     ],
 )
 def test_a_name_refuses_what_a_reader_cannot_see_or_a_file_cannot_hold(value: str, what: str) -> None:
@@ -120,3 +130,13 @@ def test_read_models_repair_what_an_old_row_holds_instead_of_failing() -> None:
         }
     )
     assert (tag.label_fr, tag.label_en) == ("AB", "\ufffd")
+
+
+def test_one_line_text_refuses_the_line_and_paragraph_separators_and_cleaning_makes_them_spaces() -> None:
+    for sep in "\u2028\u2029":
+        with pytest.raises(ValueError, match="line break"):
+            check_single_line(f"Atelier{sep}Bcc: x@example.org", None)
+        assert check_multi_line(f"a{sep}b", None) == f"a{sep}b"  # free text keeps them
+        assert clean_stored(f"a{sep}b\u00ad", kind="name") == "a b"
+    assert clean_stored("x\U000e0041\u2062", kind="single") == "x\U000e0041\u2062"  # not a name: kept
+    assert check_name("سعيدة", None) == "سعيدة" and check_name("Zoë", None) == "Zoë"

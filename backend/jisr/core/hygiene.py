@@ -3,8 +3,10 @@
 At the door (``SingleLine``, ``MultiLine``, ``Name``, ``Code``): C0 and C1 control characters, NUL
 and unpaired surrogates are refused everywhere (tab and line breaks are allowed in multi-line text
 only); names, titles and codes are NFC-normalised and trimmed, and refuse the bidirectional
-overrides and isolates (U+202A–U+202E, U+2066–U+2069) and zero-width characters, which make two
-different names look the same or reorder what a reader sees.
+overrides and isolates (U+202A–U+202E, U+2066–U+2069), zero-width and every other invisible format
+character (category Cf, the soft hyphen, tag characters…), which make two different names look the
+same or reorder what a reader sees. The line and paragraph separators (U+2028, U+2029) count as line
+breaks.
 
 On the way out (``for_xml``, ``one_line``, ``for_json``): whatever was stored before these rules
 existed, or comes from elsewhere, is made writable rather than breaking the file or the e-mail.
@@ -27,20 +29,32 @@ _C1 = "\\u007f-\\u009f"  # DEL and the C1 controls
 _SURROGATES = "\\ud800-\\udfff"
 _BIDI = "\\u202a-\\u202e\\u2066-\\u2069"  # embeddings, overrides, isolates
 _ZERO_WIDTH = "\\u200b-\\u200f\\u2060\\ufeff"  # zero-width space/joiners, marks, word joiner, BOM
+_SEPARATORS = "\\u2028\\u2029"  # line and paragraph separators (Zl, Zp): line breaks in all but name
+# Every format character (Unicode category Cf, 14.0) and the combining grapheme joiner: invisible, they
+# make two different names look the same. ZWJ and ZWNJ (U+200D, U+200C) included: Arabic names do not
+# need them (the joining is the font's), and they were refused here (and cleaned by 0009) from the start.
+_FORMAT = (
+    "\\u00ad\\u034f\\u0600-\\u0605\\u061c\\u06dd\\u070f\\u0890-\\u0891\\u08e2\\u180e\\u200b-\\u200f"
+    "\\u202a-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb"
+)
+_FORMAT_ASTRAL = (  # not in the published pattern: ECMA-262 without the u flag cannot write them
+    "\\U000110bd\\U000110cd\\U00013430-\\U00013438\\U0001bca0-\\U0001bca3\\U0001d173-\\U0001d17a"
+    "\\U000e0001\\U000e0020-\\U000e007f"
+)
 
 _MULTI_BAD = re.compile(f"[{_C0}{_C1}{_SURROGATES}]")
-_SINGLE_BAD = re.compile(f"[{_C0}{_BREAKS}{_C1}{_SURROGATES}]")
-_NAME_BAD = re.compile(f"[{_C0}{_BREAKS}{_C1}{_SURROGATES}{_BIDI}{_ZERO_WIDTH}]")
+_SINGLE_BAD = re.compile(f"[{_C0}{_BREAKS}{_SEPARATORS}{_C1}{_SURROGATES}]")
+_NAME_BAD = re.compile(f"[{_C0}{_BREAKS}{_SEPARATORS}{_C1}{_SURROGATES}{_FORMAT}{_FORMAT_ASTRAL}]")
 
 # JSON Schema patterns (ECMA-262 syntax; surrogates cannot be written there and are left out).
-SINGLE_LINE_PATTERN = f"^[^{_C0}{_BREAKS}{_C1}]*$"
+SINGLE_LINE_PATTERN = f"^[^{_C0}{_BREAKS}{_SEPARATORS}{_C1}]*$"
 MULTI_LINE_PATTERN = f"^[^{_C0}{_C1}]*$"
-NAME_PATTERN = f"^[^{_C0}{_BREAKS}{_C1}{_BIDI}{_ZERO_WIDTH}]*$"
+NAME_PATTERN = f"^[^{_C0}{_BREAKS}{_SEPARATORS}{_C1}{_FORMAT}]*$"
 
 
 def _describe(char: str) -> str:
     code = f"U+{ord(char):04X}"
-    if char in "\n\r":
+    if char in "\n\r\u2028\u2029":
         return f"a line break ({code})"
     if char == "\t":
         return f"a tab ({code})"
@@ -52,6 +66,8 @@ def _describe(char: str) -> str:
         return f"an invisible text-direction control ({code})"
     if re.fullmatch(f"[{_ZERO_WIDTH}]", char):
         return f"an invisible zero-width character ({code})"
+    if re.fullmatch(f"[{_FORMAT}{_FORMAT_ASTRAL}]", char):
+        return f"an invisible formatting character ({code})"
     return f"a control character ({code})"
 
 
@@ -152,7 +168,7 @@ def clean_stored(value: str, *, kind: str) -> str:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
         value = _MULTI_BAD.sub("", value)
         return unicodedata.normalize("NFC", value).rstrip()
-    value = re.sub(f"[{_BREAKS}]+", " ", value)
+    value = re.sub(f"[{_BREAKS}{_SEPARATORS}]+", " ", value)
     value = (_NAME_BAD if kind == "name" else _SINGLE_BAD).sub("", value)
     return unicodedata.normalize("NFC", value).strip()
 
