@@ -185,6 +185,8 @@ BODIES: dict[str, Callable[[Ids], dict[str, Any]]] = {
     },
     "partnerships-update": lambda ids: {"json": {"description": "Changed"}},
     "events-registrations-create": lambda ids: {"json": {"collectivity_id": ids["collectivity_id"]}},
+    # an active partnership: the relaunch answers 409 relaunch_not_dormant, after its permission check
+    "matches-relaunch": lambda ids: {"json": {"partnership_id": ids["partnership_id"]}},
     # a file that fails fast: without files the server would fetch the reference with npm
     "imports-france-reference": lambda ids: {"files": [("files", ("communes.json", b"[]"))]},
     "events-questions-create": lambda ids: {
