@@ -3,6 +3,7 @@ the last columns; French and English files import back unchanged."""
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -84,3 +85,9 @@ def test_every_french_and_english_header_is_read_back_by_the_imports(kind: str, 
         hm = columns.map_headers(kind, [labels.header(field, lang)])
         mapped = {c.name for c in hm.columns.values()} | ({field} if hm.ignored else set())
         assert mapped == {field}, (field, labels.header(field, lang), mapped)
+
+
+def test_every_arabic_value_label_is_written_in_arabic():
+    arabic = re.compile("[\u0600-\u06ff]")
+    every = [*labels.HEADERS.values(), *(label for values in labels.VALUES.values() for label in values.values())]
+    assert [label for label in every if not arabic.search(label["ar"])] == []

@@ -57,17 +57,17 @@ VALUES: dict[str, dict[str, Langs]] = {
         "LB": {"fr": "Liban", "en": "Lebanon", "ar": "لبنان"},
     },
     "kind": {
-        "commune": {"fr": "Commune", "en": "Commune", "ar": "Commune"},
-        "epci": {"fr": "EPCI", "en": "EPCI", "ar": "EPCI"},
-        "departement": {"fr": "Département", "en": "Department", "ar": "Département"},
-        "region": {"fr": "Région", "en": "Region", "ar": "Région"},
+        "commune": {"fr": "Commune", "en": "Commune", "ar": "بلدية فرنسية"},
+        "epci": {"fr": "EPCI", "en": "EPCI", "ar": "هيئة مشتركة بين البلديات"},
+        "departement": {"fr": "Département", "en": "Department", "ar": "مقاطعة"},
+        "region": {"fr": "Région", "en": "Region", "ar": "إقليم"},
         "municipality": {"fr": "Municipalité", "en": "Municipality", "ar": "بلدية"},
         "union_of_municipalities": {
             "fr": "Union de municipalités",
             "en": "Union of municipalities",
             "ar": "اتحاد بلديات",
         },
-        "other": {"fr": "Autre", "en": "Other", "ar": "Autre"},
+        "other": {"fr": "Autre", "en": "Other", "ar": "أخرى"},
     },
     "direction": {
         "request": {"fr": "Demande", "en": "Request", "ar": "طلب"},
