@@ -1,10 +1,11 @@
 """The worker: what Jisr does by itself rather than in answer to a request — reminders, expiry of
-proposals and digests (queued in the outbox), sending the outbox (e-mails, webhooks), queued import jobs.
+proposals and digests (queued in the outbox), sending the outbox (e-mails, webhooks),
+queued import jobs and matching runs.
 
 ``jisr worker`` runs the loop in its own process. ``jisr serve`` runs it on a thread of each server
 process for the light work (e-mails, webhooks, reminders) and starts one ``jisr worker`` process beside
 them for everything, the heavy jobs included (imports: large files, ``?background=true``, the French
-reference): a job runs outside the request path, and outside the API's processes, whose interpreter lock
+reference; matching runs): a job runs outside the request path, and outside the API's processes, whose interpreter lock
 it would otherwise share. A single-machine install needs nothing else. Several loops at once are safe:
 outbox rows and import jobs are claimed before they are handled, and reminders carry idempotency keys.
 """
@@ -29,8 +30,9 @@ class StepStats:
 
 
 def step(*, jobs: bool = True) -> StepStats:
-    """One pass over everything that is due; the queued import jobs too unless ``jobs`` is false."""
+    """One pass over everything that is due; the queued jobs too (imports, matching runs) unless ``jobs`` is false."""
     from jisr.imports import service as imports
+    from jisr.matching import jobs as matching_jobs
     from jisr.notifications import service as _emails  # noqa: F401  (registers the e-mail sender)
     from jisr.notifications import worker as notifications
     from jisr.outbox import service as outbox
@@ -38,7 +40,12 @@ def step(*, jobs: bool = True) -> StepStats:
 
     notifications.tick()
     sent = outbox.run_due()
-    return StepStats(sent=sent.sent, failed=sent.failed, dead=sent.dead, jobs=imports.run_queued() if jobs else 0)
+    return StepStats(
+        sent=sent.sent,
+        failed=sent.failed,
+        dead=sent.dead,
+        jobs=imports.run_queued() + matching_jobs.run_queued() if jobs else 0,
+    )
 
 
 def loop(stop: threading.Event, *, interval: float = 5.0, once: bool = False, jobs: bool = True) -> None:
@@ -51,7 +58,13 @@ def loop(stop: threading.Event, *, interval: float = 5.0, once: bool = False, jo
             log.exception("worker pass failed")
             stats = StepStats()
         if stats.busy:
-            log.info("sent %d, failed %d, dead %d, import jobs %d", stats.sent, stats.failed, stats.dead, stats.jobs)
+            log.info(
+                "sent %d, failed %d, dead %d, jobs (imports, matching runs) %d",
+                stats.sent,
+                stats.failed,
+                stats.dead,
+                stats.jobs,
+            )
         if once:
             return
         if not stats.busy:

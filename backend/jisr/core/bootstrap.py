@@ -7,6 +7,7 @@ from sqlmodel import Session
 from jisr.auth import service as auth
 from jisr.core.config import get_settings
 from jisr.imports.service import recover_interrupted
+from jisr.matching import jobs as matching_jobs
 from jisr.tags.service import seed_reference_tags
 
 log = logging.getLogger("jisr")
@@ -25,3 +26,4 @@ def bootstrap(session: Session) -> None:
         log.info("created the first admin %s", settings.admin_email)
     session.commit()
     recover_interrupted(session)  # import jobs left `running` by a process that died
+    matching_jobs.recover_interrupted(session)  # and matching runs

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # Whether that thread runs the queued import jobs too; `jisr serve` sets it false when it starts a
     # worker process for them (the default), so that no job shares the API's interpreter lock.
     worker_jobs_in_process: bool = True
+    # POST /matches/runs queues the run for the worker and waits for it this long at most (polling the
+    # database, holding no connection meanwhile); past it, 202 + Location. Without a worker
+    # (worker_in_process false: plain uvicorn) the request runs the matching itself.
+    match_run_wait_seconds: float = 300.0
     login_max_failures: int = 5
     login_max_failures_per_address: int = 30
     login_lockout_minutes: int = 15

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from jisr.core.db import UTCDateTime, utcnow
@@ -75,6 +75,19 @@ class MatchRun(Entity, table=True):
     duration_ms: int = 0
     previous_run_id: uuid.UUID | None = None
     covered_need_ids: list[str] = Field(default_factory=list, sa_type=JSON)
+    # A run is a worker job: queued by the request, claimed (with a lease) and run by the worker.
+    status: str = Field(default="queued", sa_type=String(10), index=True)
+    error: str = Field(default="", sa_type=Text)
+    worker: str = Field(default="", max_length=120)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RunStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
 
 
 class MatchProposal(Entity, table=True):
@@ -214,6 +227,13 @@ class MatchRunPublic(PublicMeta):
     )
     duration_ms: int
     previous_run_id: uuid.UUID | None
+    status: RunStatus = Field(
+        description="queued (waiting for the worker), running, done (the counts above are filled), failed (see error)."
+    )
+    error: str = Field(description="Why the run failed (empty otherwise).")
+    worker: str = Field(description="host:pid of the process that ran it (empty until then).")
+    started_at: AwareUTC | None
+    finished_at: AwareUTC | None
 
 
 class MatchRunList(Page[MatchRunPublic]):

@@ -1,10 +1,12 @@
 """Matching: runs that propose French partners for Lebanese needs, and the proposals' workflow."""
 
+import time
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlmodel import col, select
 
 from jisr.auth.deps import Authenticated, Editor, Staff, require
 from jisr.auth.models import Role
@@ -12,11 +14,11 @@ from jisr.auth.service import Principal
 from jisr.collectivities import service as collectivities
 from jisr.core.config import get_settings
 from jisr.core.crud import set_etag
-from jisr.core.db import SessionDep
-from jisr.core.errors import responses
+from jisr.core.db import SessionDep, new_session
+from jisr.core.errors import Conflict, responses
 from jisr.core.pagination import ListParams, list_params_sorted_by
 from jisr.core.routing import IfMatch
-from jisr.matching import meetings, relaunch, service
+from jisr.matching import jobs, meetings, relaunch, service
 from jisr.matching.models import (
     AvailabilityList,
     AvailabilityPublic,
@@ -24,6 +26,7 @@ from jisr.matching.models import (
     MatchKind,
     MatchList,
     MatchPublic,
+    MatchRun,
     MatchRunCreate,
     MatchRunList,
     MatchRunPublic,
@@ -31,6 +34,7 @@ from jisr.matching.models import (
     MeetingList,
     RelaunchCreate,
     RunComparison,
+    RunStatus,
     ScheduleRequest,
     ScheduleResult,
     TransitionCreate,
@@ -57,20 +61,64 @@ Reader = Annotated[Principal, Depends(require(Role.admin, Role.coordinator, Role
     summary="Run the matching",
     status_code=status.HTTP_201_CREATED,
     response_model=MatchRunPublic,
-    responses=responses(401, 403, 422),
+    responses={
+        202: {
+            "description": "`wait=false`, or the run outlasted the wait: it is queued or running; "
+            "follow Location (`GET /matches/runs/{id}`) until its status is done or failed.",
+            "model": MatchRunPublic,
+        },
+        **responses(401, 403, 409, 422),
+    },
 )
-def create_run(principal: Staff, session: SessionDep, data: MatchRunCreate, response: Response) -> MatchRunPublic:
+def create_run(
+    principal: Staff,
+    session: SessionDep,
+    data: MatchRunCreate,
+    response: Response,
+    wait: Annotated[
+        bool, Query(description="Wait for the run to end (201, as before); false: 202 at once, with Location.")
+    ] = True,
+) -> MatchRunPublic:
     """Score every open request against every French collectivity, allocate proposals globally (the
     largest total score with at most `top_k` per need and `max_per_french_collectivity` per French
     collectivity) and store them. Proposals being worked on (shortlisted … meeting_scheduled) are kept
     and count against both caps; earlier `proposed` ones of the needs covered are replaced. The same
-    data and parameters give the same proposals."""
-    run = service.run(session, data=data, actor=principal)
-    notify_proposals.notify_new(session, run_id=run.id)
-    session.commit()
+    data and parameters give the same proposals.
+
+    The worker runs it (the request is checked first: 422 on bad input). By default the request waits
+    for the end (up to `JISR_MATCH_RUN_WAIT_SECONDS`, then 202) and answers 201 with the run; 409 when
+    the run failed (`error` says why; nothing of it was written)."""
+    if not jobs.worker_runs_jobs():  # plain uvicorn, no worker: the request runs it (nothing would)
+        run = service.run(session, data=data, actor=principal)
+        notify_proposals.notify_new(session, run_id=run.id)
+        session.commit()
+    else:
+        run = service.queue(session, data=data, actor=principal)
+        session.commit()  # gives the connection back to the pool while the worker runs it
+        if wait:
+            _wait_for(run.id, get_settings().match_run_wait_seconds)
+        session.refresh(run)
+        if wait and run.status == RunStatus.failed.value:
+            raise Conflict(run.error, code="match_run_failed", params={"run_id": str(run.id), "error": run.error})
     response.headers["Location"] = f"/api/v1/matches/runs/{run.id}"
+    if not wait or run.status != RunStatus.done.value:
+        response.status_code = status.HTTP_202_ACCEPTED
     set_etag(response, run)
     return service.run_public([run])[0]
+
+
+def _wait_for(run_id: uuid.UUID, seconds: float) -> None:
+    """Poll the run's status until it ends or ``seconds`` pass; a short session per look, so that no
+    connection (nor its request-level statement timeout) is held while the worker runs it."""
+    deadline = time.monotonic() + seconds
+    pause = 0.1
+    while True:
+        with new_session() as s:
+            state = s.execute(select(MatchRun.status).where(col(MatchRun.id) == run_id)).scalar()
+        if state not in (RunStatus.queued.value, RunStatus.running.value) or time.monotonic() >= deadline:
+            return
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 1.5, 1.0)
 
 
 @router.post(

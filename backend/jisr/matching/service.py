@@ -61,6 +61,7 @@ from jisr.matching.models import (
     MatchTransition,
     Reason,
     RunComparison,
+    RunStatus,
     pair_key,
 )
 from jisr.needs import service as needs
@@ -364,21 +365,58 @@ def _gc_paused() -> Iterator[None]:
 
 
 def run(
-    session: Session, *, data: MatchRunCreate, actor: Principal, timings: dict[str, float] | None = None
+    session: Session,
+    *,
+    data: MatchRunCreate,
+    actor: Principal,
+    timings: dict[str, float] | None = None,
+    run_obj: MatchRun | None = None,
 ) -> MatchRun:
-    """One matching run (see the module's docstring). ``timings`` receives seconds per phase."""
+    """One matching run (see the module's docstring). ``timings`` receives seconds per phase.
+    ``run_obj``: the queued run to fill (the worker's job); a new row when absent."""
     with _gc_paused():
-        return _run(session, data=data, actor=actor, timings=timings)
+        return _run(session, data=data, actor=actor, timings=timings, run_obj=run_obj)
 
 
-def _run(session: Session, *, data: MatchRunCreate, actor: Principal, timings: dict[str, float] | None) -> MatchRun:
-    started = time.perf_counter()
+def check(session: Session, data: MatchRunCreate) -> dict[str, float]:
+    """What makes a run's request invalid (422), checked before it is queued. Returns the weights."""
     try:
         weights = scoring.normalise_weights(dict(data.weights))
     except ValueError as exc:
         raise Invalid(str(exc), errors=[{"loc": ["body", "weights"], "msg": str(exc)}]) from exc
     if data.need_ids is not None:
         _check_need_ids(session, data.need_ids)
+    return weights
+
+
+def queue(session: Session, *, data: MatchRunCreate, actor: Principal) -> MatchRun:
+    """Store a run `queued` for the worker (after ``check``); the worker fills it in (``jisr.matching.jobs``)."""
+    check(session, data)
+    obj = MatchRun(
+        weights=dict(data.weights),
+        top_k=data.top_k,
+        max_per_french_collectivity=data.max_per_french_collectivity,
+        need_ids=[str(n) for n in data.need_ids] if data.need_ids is not None else None,
+        include_declined=data.include_declined,
+        created_by=actor.label,
+        created_by_id=actor.id,
+        status=RunStatus.queued.value,
+    )
+    session.add(obj)
+    session.flush()
+    return obj
+
+
+def _run(
+    session: Session,
+    *,
+    data: MatchRunCreate,
+    actor: Principal,
+    timings: dict[str, float] | None,
+    run_obj: MatchRun | None,
+) -> MatchRun:
+    started = time.perf_counter()
+    weights = check(session, data)
     loaded = load(session, data.need_ids)
     inp = loaded.inp
     existing = _existing(session, data.need_ids)
@@ -441,6 +479,7 @@ def _run(session: Session, *, data: MatchRunCreate, actor: Principal, timings: d
         gap=0.0 if plan.optimal else plan.gap,
         started=started,
         scored_pairs=plan.scored_pairs,
+        run_obj=run_obj,
     )
     if timings is not None:
         timings.update(
@@ -577,20 +616,28 @@ def _store(
     gap: float,
     started: float,
     scored_pairs: int,
+    run_obj: MatchRun | None,
 ) -> MatchRun:
     inp = loaded.inp
-    previous = session.execute(select(MatchRun.id).order_by(col(MatchRun.created_at).desc()).limit(1)).scalar()
-    run_obj = MatchRun(
-        weights={k: round(v / sum(weights.values()), 6) for k, v in weights.items()},
-        top_k=data.top_k,
-        max_per_french_collectivity=data.max_per_french_collectivity,
-        need_ids=[str(n) for n in data.need_ids] if data.need_ids is not None else None,
-        include_declined=data.include_declined,
-        created_by=actor.label,
-        created_by_id=actor.id,
-        previous_run_id=previous,
-        covered_need_ids=[str(n) for n in loaded.need_ids],
-    )
+    earlier = select(MatchRun.id).where(col(MatchRun.status) == RunStatus.done.value)
+    if run_obj is not None:
+        earlier = earlier.where(col(MatchRun.id) != run_obj.id)
+    previous = session.execute(earlier.order_by(col(MatchRun.created_at).desc()).limit(1)).scalar()
+    if run_obj is None:
+        run_obj = MatchRun(
+            top_k=data.top_k,
+            max_per_french_collectivity=data.max_per_french_collectivity,
+            need_ids=[str(n) for n in data.need_ids] if data.need_ids is not None else None,
+            include_declined=data.include_declined,
+            created_by=actor.label,
+            created_by_id=actor.id,
+            started_at=utcnow(),
+        )
+    run_obj.weights = {k: round(v / sum(weights.values()), 6) for k, v in weights.items()}
+    run_obj.previous_run_id = previous
+    run_obj.covered_need_ids = [str(n) for n in loaded.need_ids]
+    run_obj.status = RunStatus.done.value
+    run_obj.finished_at = utcnow()
     session.add(run_obj)
     session.flush()
 
@@ -976,6 +1023,11 @@ def run_public(rows: list[MatchRun]) -> list[MatchRunPublic]:
             optimality_gap=round(r.optimality_gap, 6),
             duration_ms=r.duration_ms,
             previous_run_id=r.previous_run_id,
+            status=RunStatus(r.status),
+            error=r.error,
+            worker=r.worker,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
         )
         for r in rows
     ]

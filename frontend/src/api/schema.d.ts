@@ -837,6 +837,10 @@ export interface paths {
          *     collectivity) and store them. Proposals being worked on (shortlisted … meeting_scheduled) are kept
          *     and count against both caps; earlier `proposed` ones of the needs covered are replaced. The same
          *     data and parameters give the same proposals.
+         *
+         *     The worker runs it (the request is checked first: 422 on bad input). By default the request waits
+         *     for the end (up to `JISR_MATCH_RUN_WAIT_SECONDS`, then 202) and answers 201 with the run; 409 when
+         *     the run failed (`error` says why; nothing of it was written).
          */
         post: operations["matches-runs-create"];
         delete?: never;
@@ -3595,6 +3599,22 @@ export interface components {
             duration_ms: number;
             /** Previous Run Id */
             previous_run_id: string | null;
+            /** @description queued (waiting for the worker), running, done (the counts above are filled), failed (see error). */
+            status: components["schemas"]["RunStatus"];
+            /**
+             * Error
+             * @description Why the run failed (empty otherwise).
+             */
+            error: string;
+            /**
+             * Worker
+             * @description host:pid of the process that ran it (empty until then).
+             */
+            worker: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
         };
         /**
          * MatchStatus
@@ -4540,6 +4560,11 @@ export interface components {
             /** Reranked */
             reranked: components["schemas"]["ComparisonItem"][];
         };
+        /**
+         * RunStatus
+         * @enum {string}
+         */
+        RunStatus: "queued" | "running" | "done" | "failed";
         /** ScheduleRequest */
         ScheduleRequest: {
             /**
@@ -9663,7 +9688,10 @@ export interface operations {
     };
     "matches-runs-create": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Wait for the run to end (201, as before); false: 202 at once, with Location. */
+                wait?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9683,6 +9711,15 @@ export interface operations {
                     "application/json": components["schemas"]["MatchRunPublic"];
                 };
             };
+            /** @description `wait=false`, or the run outlasted the wait: it is queued or running; follow Location (`GET /matches/runs/{id}`) until its status is done or failed. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchRunPublic"];
+                };
+            };
             /** @description Not authenticated */
             401: {
                 headers: {
@@ -9694,6 +9731,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -69,6 +69,8 @@ export const ar: Record<MessageKey, string> = {
   "problem.relaunch_no_open_need": "ليس لدى {lebanese} أي طلب مفتوح: أنشئوا حاجة أو افتحوها، ثم أعيدوا الاستئناف.",
   "problem.relaunch_partner_cap": "لدى {french} {held} اقتراحات قيد المعالجة (الحد الأقصى {cap}): تابعوا أحدها أو أغلقوه قبل الاستئناف.",
   "problem.relaunch_declined": "سبق اقتراح {french} و{lebanese} ورُفض الاقتراح: أعيدوا فتحه من صفحته بدلاً من الاستئناف.",
+  // Matching runs run by the worker (issue 13)
+  "problem.match_run_failed": "فشل احتساب الاقتراحات ولم يُحفظ منه شيء: {error}",
   "needs.memberStatusHint": "يمكنك جعل الحاجة مسودة أو مفتوحة أو مغلقة؛ أما «قيد النقاش» و«تمت المطابقة» فيحددهما المنسّقون.",
 
   "notFound.title": "الصفحة غير موجودة",

@@ -69,6 +69,8 @@ export const en: Record<MessageKey, string> = {
   "problem.relaunch_no_open_need": "{lebanese} has no open request: create or open a need, then relaunch.",
   "problem.relaunch_partner_cap": "{french} already has {held} proposals in progress (at most {cap}): move one on or close it before relaunching.",
   "problem.relaunch_declined": "{french} and {lebanese} were proposed before and the proposal was turned down: reopen it from its page rather than relaunching.",
+  // Matching runs run by the worker (issue 13)
+  "problem.match_run_failed": "The matching run failed and nothing of it was saved: {error}",
   "needs.memberStatusHint": "You can set the need to draft, open or closed; “in discussion” and “matched” are set by coordinators.",
 
   "notFound.title": "Page not found",

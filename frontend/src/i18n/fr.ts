@@ -68,6 +68,8 @@ export const fr = {
   "problem.relaunch_no_open_need": "{lebanese} n’a aucune demande ouverte : créez ou ouvrez un besoin, puis relancez.",
   "problem.relaunch_partner_cap": "{french} a déjà {held} propositions en cours (au plus {cap}) : faites-en avancer ou clore une avant de relancer.",
   "problem.relaunch_declined": "{french} et {lebanese} ont déjà été proposés et la proposition a été refusée : rouvrez-la depuis sa page plutôt que de relancer.",
+  // Matching runs run by the worker (issue 13)
+  "problem.match_run_failed": "Le calcul des propositions a échoué, rien n'en a été enregistré : {error}",
   "needs.memberStatusHint": "Vous pouvez mettre le besoin en brouillon, l’ouvrir ou le clore ; « En discussion » et « Mis en relation » sont donnés par les coordinateurs.",
 
   "notFound.title": "Page introuvable",
