@@ -6,11 +6,13 @@ import os
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from jisr import worker
 from jisr.core.config import get_settings
@@ -125,3 +127,51 @@ def children(pid: int) -> list[tuple[int, str]]:
         for child in (task / "children").read_text().split():
             found.append((int(child), Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()))
     return found
+
+
+def test_the_waiting_request_says_409_when_the_worker_failed_the_run(
+    api: Api,
+    world: dict[str, Any],  # noqa: F811
+    with_worker: None,
+) -> None:
+    from sqlalchemy import update
+
+    from jisr.core.db import new_session
+    from jisr.needs.models import Need
+
+    need_id = world["need"]["id"]
+    stop = threading.Event()
+
+    def loop() -> None:  # the need is closed after the request queued the run, before the worker takes it
+        with new_session() as s:
+            while not stop.is_set() and not s.execute(text("SELECT 1 FROM match_runs WHERE status = 'queued'")).first():
+                time.sleep(0.02)
+            s.execute(update(Need).where(Need.id == uuid.UUID(need_id)).values(status="closed"))  # type: ignore[arg-type]
+            s.commit()
+        while not stop.is_set() and not worker.step().jobs:
+            time.sleep(0.05)
+
+    t = threading.Thread(target=loop)
+    t.start()
+    try:
+        r = api.post(RUNS, "coordinator", json={"need_ids": [need_id]})
+    finally:
+        stop.set()
+        t.join()
+    assert r.status_code == 409, r.text
+    assert r.json()["code"] == "match_run_failed" and need_id in r.json()["detail"]
+    assert proposals(api) == []
+
+
+def test_a_run_that_outlasts_the_wait_answers_202_with_location(
+    api: Api,
+    world: dict[str, Any],  # noqa: F811
+    with_worker: None,
+    monkeypatch: Any,
+) -> None:
+    monkeypatch.setattr(get_settings(), "match_run_wait_seconds", 0.3)
+    r = api.post(RUNS, "coordinator", json={"top_k": 2})  # no worker step runs meanwhile
+    assert r.status_code == 202, r.text
+    assert r.json()["status"] == "queued" and r.headers["Location"] == f"{RUNS}/{r.json()['id']}"
+    worker.step()
+    assert api.get(r.headers["Location"], "viewer").json()["status"] == "done"
