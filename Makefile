@@ -66,7 +66,7 @@ FUZZ_SEEDS ?= 1 2 3
 FUZZ_EXAMPLES ?= 30
 FUZZ_SCENARIOS ?= 60
 FUZZ_STEPS ?= 10
-fuzz: install  ## schemathesis, several seeds, more cases, SQLite and PostgreSQL (minutes; see docs/decisions.md)
+fuzz: install  ## schemathesis, several seeds, more cases, SQLite and PostgreSQL (minutes; see docs/adr/0041-tests-against-real-things.md)
 	@set -e; for db in sqlite postgresql; do for seed in $(FUZZ_SEEDS); do \
 	  echo "== fuzz: $$db, seed $$seed, $(FUZZ_EXAMPLES) random cases per operation, $(FUZZ_SCENARIOS) scenarios of $(FUZZ_STEPS) steps"; \
 	  start=$$(date +%s); \
