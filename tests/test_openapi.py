@@ -27,3 +27,11 @@ def test_every_operation_has_a_stable_id_a_tag_a_summary_and_its_errors() -> Non
                 if code.startswith(("4", "5")):
                     assert "application/problem+json" in response["content"], (op_id, code)
                     assert "application/json" not in response["content"], (op_id, code)
+
+
+def test_every_tag_is_described_once() -> None:
+    schema = app.openapi()
+    described = [tag["name"] for tag in schema.get("tags", []) if tag.get("description")]
+    assert len(described) == len(set(described))
+    used = {op["tags"][0] for item in schema["paths"].values() for op in item.values() if op.get("tags")}
+    assert used <= set(described), f"tags without a description in jisr.main.TAGS: {sorted(used - set(described))}"

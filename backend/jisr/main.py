@@ -55,14 +55,93 @@ programme. Lebanese municipalities say what they need, French local authorities 
 bring; coordinators turn needs into partnerships.
 
 * **Auth**: `POST /api/v1/auth/token` (OAuth2 password or client credentials), then
-  `Authorization: Bearer <token>`.
-* **Lists** answer `{"items", "total", "limit", "offset"}`; `limit` ≤ 500; `sort=-updated_at,name`;
-  `updated_since=` on every list; `q` ignores case, accents and Arabic letter variants.
-* **Writes**: `POST` → 201 + `Location`; `PATCH` partial; `DELETE` → 204. Single resources carry
-  an `ETag`; send it back in `If-Match` and a stale one gets 412.
-* **Errors** are `application/problem+json` (RFC 9457) with `errors: [{loc, msg}]` on 422.
-  Bodies over 5 MiB get 413.
+  `Authorization: Bearer <token>` (valid `expires_in` seconds; no refresh token: ask again). Roles:
+  `admin`, `coordinator`, `member` (acts for its own collectivity only), `viewer`; contacts are for
+  admins and coordinators. A forbidden operation is 403.
+* **Lists** answer `{"items", "total", "limit", "offset"}`; `limit` ≤ 500; `sort=-updated_at,name`
+  (each list publishes the fields it sorts by); `updated_since=` on every list; `q` ignores case,
+  accents and Arabic letter variants; `tag=` includes the tag's sub-themes.
+* **Writes**: `POST` → 201 + `Location`; `PATCH` partial (fields left out are kept); `DELETE` → 204,
+  or 409 while other records still refer to it (nothing cascades).
+  Single resources carry an `ETag`; send it back in `If-Match` and a stale one gets 412.
+* **Times** sent to the API need an offset (`2026-06-15T09:00:00+03:00` or `Z`) and are answered in
+  UTC; event times without an offset are wall times in the event's `timezone`.
+* **Errors** are `application/problem+json` (RFC 9457) with `errors: [{loc, msg}]` on 422. Refusals a
+  person must act on also carry `code` (a stable name, e.g. `event_full`) and `params`: translate
+  those, not `detail` (English). Bodies over 5 MiB get 413; 429 (sign-in, census form) and 503 (the
+  database is saturated) carry `Retry-After`.
+* **Headers**: every answer has `X-Request-ID` (yours if you send a safe one: quote it when reporting a
+  problem); API answers are `Cache-Control: no-store`.
+* **Staying in step**: `GET /api/v1/changes` with the `next_cursor` of the previous call (deletions
+  included), or webhooks (signed `Jisr-Signature: v1=<HMAC-SHA256>`, retried with backoff); see the
+  `changes` and `webhooks` tags.
+* **Long work**: imports of files above 2 MiB and matching runs answer 202 + `Location` to poll when
+  they outlast the request.
 """
+
+TAGS: list[dict[str, Any]] = [
+    {"name": "auth", "description": "Tokens (password or client credentials) and who the token belongs to."},
+    {"name": "users", "description": "Accounts (admins). A member account is tied to one collectivity."},
+    {
+        "name": "api-clients",
+        "description": "Credentials for partner systems (admins): the secret is shown once, stored hashed.",
+    },
+    {"name": "tags", "description": "The theme tree. Filters by a tag include its sub-themes."},
+    {"name": "reference", "description": "Reference data: Lebanon's governorates and districts."},
+    {
+        "name": "collectivities",
+        "description": "French and Lebanese local authorities. Members may edit their own collectivity's "
+        "profile, not its identity (country, kind, code, parent, external references).",
+    },
+    {
+        "name": "contacts",
+        "description": "People (admins and coordinators only). Listed only with a consent date (`consent_at`).",
+    },
+    {"name": "personal-data", "description": "Export or erase what Jisr holds about an e-mail address (admins)."},
+    {
+        "name": "needs",
+        "description": "Requests and offers. Members move their own needs between draft, open and closed; "
+        "in_discussion and matched are set by coordinators.",
+    },
+    {"name": "partnerships", "description": "Partnerships between a French and a Lebanese collectivity."},
+    {
+        "name": "events",
+        "description": "Webinars, workshops, field missions, meetings. Times are stored in UTC and "
+        "shown in the event's time zone; one seat per collectivity; a full event is 409 `event_full`.",
+    },
+    {"name": "meetings", "description": "A field mission's availability windows and its meeting schedule."},
+    {
+        "name": "census",
+        "description": "Needs census campaigns. The public form is reached by a private link without an "
+        "account: a wrong, revoked or expired link gets the same 404; 60 requests per address per 10 "
+        "minutes.",
+    },
+    {
+        "name": "matches",
+        "description": "Matching runs and proposals. A run replaces the `proposed` proposals of the needs it "
+        "covers and keeps those being worked on; unanswered proposals are reminded, then expire.",
+    },
+    {
+        "name": "imports",
+        "description": "CSV, XLSX or JSON, French or English headers. All or nothing unless "
+        "`on_error=skip`; `dry_run=true` writes nothing; the answer is the report.",
+    },
+    {"name": "exports", "description": "Lists as CSV (French Excel), XLSX or JSON, with the lists' own filters."},
+    {
+        "name": "changes",
+        "description": "The change feed: created, updated and deleted records since a cursor. Recent items "
+        "may come twice: keep the higher `updated_at`.",
+    },
+    {
+        "name": "webhooks",
+        "description": "Signed notifications (admins register them). Answer 2xx within 10 s or the delivery "
+        "is retried; check `Jisr-Signature` against the timestamp and raw body.",
+    },
+    {"name": "outbox", "description": "E-mails and webhook deliveries waiting, sent or dead (admins)."},
+    {"name": "unsubscribe", "description": "Public: opt an address out of reminders (the link in each reminder)."},
+    {"name": "audit", "description": "Who changed what and when (admins, read only)."},
+    {"name": "operations", "description": "Health checks for a proxy or a monitor."},
+]
 
 
 def _static_dir() -> Path | None:
@@ -128,6 +207,7 @@ def create_app() -> FastAPI:
         title="Jisr API",
         version=__version__,
         description=DESCRIPTION,
+        openapi_tags=TAGS,
         lifespan=lifespan,
         openapi_url="/openapi.json",
         docs_url=None,  # served by jisr.core.http.install_docs, with its own CSP
@@ -196,7 +276,11 @@ def create_app() -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes, tags=None
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(Problem.model_json_schema(ref_template="#/components/schemas/{model}").pop("$defs", {}))
