@@ -51,7 +51,6 @@ PERMISSIONS_POLICY = (
 @dataclass
 class RequestContext:
     id: str
-    actor: str | None = None
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("jisr_request", default=None)
@@ -61,14 +60,6 @@ def request_id() -> str | None:
     """The id of the request being served (from a valid incoming X-Request-ID, else generated)."""
     ctx = _current.get()
     return ctx.id if ctx else None
-
-
-def set_actor(actor: str) -> None:
-    """Name who is calling (``user:<id>`` / ``client:<id>``) for the access log. The context is
-    one mutable object per request, so a call from a threadpool dependency is seen too."""
-    ctx = _current.get()
-    if ctx is not None:
-        ctx.actor = actor
 
 
 # --- Content-Security-Policy -----------------------------------------------------------------
@@ -300,7 +291,7 @@ class HardeningMiddleware:
                 "path": path,
                 "status": status,
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                "actor": ctx.actor or _actor_from_token(Headers(scope=scope)),
+                "actor": _actor_from_token(Headers(scope=scope)),
                 "client": client[0] if client else None,
             },
         )

@@ -906,8 +906,6 @@ class Engine:
             if item.errors:
                 continue
             target = targets.get(id(item))
-            if item.key_id is not None and target == item.key_id and target not in existing and not item.refs:
-                pass  # an id that is not known yet: the record is created with it
             old = existing.get(target) if target is not None else None
             if target is not None and old is None and target != item.key_id:
                 item.error("id", f"No {spec.resource} with id {target}.")

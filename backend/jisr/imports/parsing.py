@@ -30,8 +30,6 @@ class FileError(ValueError):
 
 RawRow = tuple[int, dict[str, Any]]
 
-FORMATS = ("csv", "xlsx", "json")
-
 
 def detect_format(head: bytes, filename: str | None = None, content_type: str | None = None) -> str:
     """csv, xlsx or json, from the first bytes (then the name and type); FileError for anything else."""

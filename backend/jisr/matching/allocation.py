@@ -340,11 +340,6 @@ def _integer(
     return x, float(score @ x) >= bound - 1e-6
 
 
-def reduced_gain(score: float, need: int, members: Sequence[int], alloc: Allocation) -> float:
-    """How much a left-out candidate could add at the LP prices (> 0: it might improve the total)."""
-    return score - alloc.need_price.get(need, 0.0) - sum(alloc.french_price.get(f, 0.0) for f in members)
-
-
 # --- pooling ---------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,6 @@ and no longer are go back to ``accepted`` (each change is in the proposal's hist
 """
 
 import uuid
-from collections import defaultdict
 from collections.abc import Hashable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -364,10 +363,3 @@ def agenda_ics(session: Session, event: Event, collectivity_id: uuid.UUID, *, pu
         last = max(m.ends_at for m, _, _ in rows).astimezone(zone).date()
         cal.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
     return bytes(cal.to_ical())
-
-
-def by_event_and_collectivity(rows: list[Meeting]) -> dict[uuid.UUID, list[Meeting]]:
-    out: dict[uuid.UUID, list[Meeting]] = defaultdict(list)
-    for m in rows:
-        out[m.event_id].append(m)
-    return out

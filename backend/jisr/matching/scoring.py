@@ -35,7 +35,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {"theme": 0.4, "history": 0.25, "scale": 0.1
 PARTIAL_CREDIT = 0.5
 
 FR_KINDS = ("commune", "epci", "departement", "region", "other")
-LB_CLASSES = ("municipality", "city", "union", "other")
 LARGE_CITY = 100_000
 # Rows: French kind; columns: Lebanese class (municipality, large city, union, other).
 KIND_FIT = np.array(
