@@ -47,6 +47,8 @@ TRANSITIONS: dict[MatchStatus, tuple[MatchStatus, ...]] = {
 }
 """Which status may follow which. Coordinators make any of these moves; members only to accepted or declined."""
 MEMBER_MOVES = frozenset({S.accepted, S.declined})
+WAITING = frozenset({S.proposed, S.shortlisted, S.contacted})
+"""Waiting for the collectivities' answer: expire when unanswered, reminded in the digest."""
 LIVE = frozenset({S.shortlisted, S.contacted, S.accepted, S.meeting_scheduled})
 """Being worked on: a new run leaves them as they are, and they count against its caps."""
 REFUSED = frozenset({S.declined, S.rejected})

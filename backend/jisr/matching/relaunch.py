@@ -26,12 +26,11 @@ from jisr.collectivities.models import Collectivity
 from jisr.core.errors import Conflict
 from jisr.matching import scoring
 from jisr.matching import service as matching
-from jisr.matching.models import LIVE, REFUSED, MatchKind, MatchProposal, MatchRun, MatchStatus, pair_key
+from jisr.matching.models import LIVE, REFUSED, WAITING, MatchKind, MatchProposal, MatchRun, MatchStatus, pair_key
 from jisr.needs.models import Direction, Need, NeedStatus
 from jisr.partnerships import service as partnerships
 from jisr.partnerships.models import PartnershipStatus
 
-WAITING = frozenset({MatchStatus.proposed, MatchStatus.shortlisted, MatchStatus.contacted})
 ON_BOARD = sorted(s.value for s in WAITING | LIVE)
 WORKED_ON = sorted(s.value for s in LIVE)
 

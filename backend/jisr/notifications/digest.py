@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 from jisr.auth.models import Role, User
 from jisr.collectivities.models import Collectivity
 from jisr.core.config import get_settings
-from jisr.matching.models import MatchProposal, MatchStatus
+from jisr.matching.models import WAITING, MatchProposal, MatchStatus
 from jisr.needs.models import Need, NeedStatus
 from jisr.notifications import unsubscribe
-from jisr.notifications.proposals import WAITING, _since
+from jisr.notifications.proposals import _since
 from jisr.notifications.service import queue
 from jisr.notifications.templates import LIST_LIMIT, pick_language
 from jisr.outbox.models import OutboxItem
@@ -28,7 +28,7 @@ from jisr.partnerships.models import Partnership, PartnershipStatus
 
 NEW_NEEDS_DAYS = 7
 EXPIRING_DAYS = 3
-APPROACHED = sorted({*WAITING, MatchStatus.accepted.value, MatchStatus.meeting_scheduled.value})
+APPROACHED = sorted(WAITING | {MatchStatus.accepted, MatchStatus.meeting_scheduled})
 """A dormant partnership is "approached" when a proposal between its two sides is waiting or accepted."""
 
 ROLE = {

@@ -27,7 +27,7 @@ from jisr.core.db import utcnow
 from jisr.core.errors import PreconditionFailed
 from jisr.matching import scoring
 from jisr.matching import service as matching
-from jisr.matching.models import MatchProposal, MatchStatus, MatchTransition
+from jisr.matching.models import WAITING, MatchProposal, MatchStatus, MatchTransition
 from jisr.needs.models import Need
 from jisr.notifications import replacement
 from jisr.notifications.service import _contacts, _first, _when, queue
@@ -36,7 +36,6 @@ from jisr.outbox.models import OutboxItem
 
 log = logging.getLogger("jisr.notifications")
 
-WAITING = (MatchStatus.proposed.value, MatchStatus.shortlisted.value, MatchStatus.contacted.value)
 SYSTEM = Principal(
     kind="user", id=uuid.UUID(int=0), role=Role.admin, collectivity_id=None, label="jisr (automatic expiry)"
 )

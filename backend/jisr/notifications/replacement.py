@@ -21,9 +21,8 @@ from sqlmodel import Session, col, select
 from jisr.collectivities.models import Collectivity
 from jisr.matching import scoring
 from jisr.matching import service as matching
-from jisr.matching.models import LIVE, REFUSED, MatchKind, MatchProposal, MatchRun, MatchStatus, pair_key
+from jisr.matching.models import LIVE, REFUSED, WAITING, MatchKind, MatchProposal, MatchRun, MatchStatus, pair_key
 
-WAITING = frozenset({MatchStatus.proposed, MatchStatus.shortlisted, MatchStatus.contacted})
 OPEN = sorted(s.value for s in WAITING | LIVE)
 """Proposals that hold a place: waiting for an answer or being worked on."""
 
