@@ -35,3 +35,19 @@ def test_every_tag_is_described_once() -> None:
     assert len(described) == len(set(described))
     used = {op["tags"][0] for item in schema["paths"].values() for op in item.values() if op.get("tags")}
     assert used <= set(described), f"tags without a description in jisr.main.TAGS: {sorted(used - set(described))}"
+
+
+def test_the_transition_operation_describes_the_moves_the_service_allows() -> None:
+    """The Markdown table in the description of matches-transition lists exactly TRANSITIONS."""
+    from jisr.matching.models import TRANSITIONS
+
+    op = app.openapi()["paths"]["/api/v1/matches/{match_id}/transitions"]["post"]
+    described: dict[str, set[str]] = {}
+    for line in op["description"].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or cells[0] in ("from", "---"):
+            continue
+        targets = set() if cells[1] == "— (final)" else set(cells[1].split(", "))
+        for source in cells[0].split(", "):
+            described[source] = targets
+    assert described == {s.value: {t.value for t in ts} for s, ts in TRANSITIONS.items()}

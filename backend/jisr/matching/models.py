@@ -55,6 +55,18 @@ REFUSED = frozenset({S.declined, S.rejected})
 """A pair refused once is not proposed again unless a run sets ``include_declined``."""
 
 
+def transitions_table() -> str:
+    """``TRANSITIONS`` as a Markdown table (for the API's description): statuses with the same moves share a row."""
+    rows: dict[tuple[MatchStatus, ...], list[MatchStatus]] = {}
+    for source, targets in TRANSITIONS.items():
+        rows.setdefault(targets, []).append(source)
+    lines = ["| from | to |", "| --- | --- |"]
+    for targets, sources in rows.items():
+        moves = ", ".join(targets) if targets else "— (final)"
+        lines.append(f"| {', '.join(sources)} | {moves} |")
+    return "\n".join(lines)
+
+
 # --- tables ---------------------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from jisr.matching.models import (
     ScheduleRequest,
     ScheduleResult,
     TransitionCreate,
+    transitions_table,
 )
 from jisr.notifications import proposals as notify_proposals
 
@@ -263,6 +264,14 @@ def get_match(principal: Authenticated, session: SessionDep, match_id: uuid.UUID
     "/{match_id}/transitions",
     operation_id="matches-transition",
     summary="Change a proposal's status",
+    # The table is written from the one the service checks moves against.
+    description=f"""Moves allowed (anything else is 409, naming the allowed ones):
+
+{transitions_table()}
+
+Members of either collectivity (pool members included) may accept or decline; coordinators make
+every move. `partnership_formed` creates the Partnership of each French member with the Lebanese
+side, or reactivates their dormant / ended one, and marks the need `matched`.""",
     response_model=MatchPublic,
     responses=responses(401, 403, 404, 409, 412, 422),
 )
@@ -274,21 +283,6 @@ def transition(
     response: Response,
     if_match: IfMatch = None,
 ) -> MatchPublic:
-    """Moves allowed (anything else is 409, naming the allowed ones):
-
-    | from | to |
-    | --- | --- |
-    | proposed | shortlisted, contacted, accepted, declined, rejected, expired |
-    | shortlisted | proposed, contacted, accepted, declined, rejected, expired |
-    | contacted | accepted, declined, rejected, expired |
-    | accepted | meeting_scheduled, partnership_formed, declined, rejected |
-    | meeting_scheduled | accepted, partnership_formed, declined, rejected |
-    | declined, rejected, expired | proposed |
-    | partnership_formed | — (final) |
-
-    Members of either collectivity (pool members included) may accept or decline; coordinators make
-    every move. `partnership_formed` creates the Partnership of each French member with the Lebanese
-    side, or reactivates their dormant / ended one, and marks the need `matched`."""
     obj = service.get(session, match_id)
     service.ensure_visible(principal, obj)
     service.transition(session, obj, to=data.to, note=data.note, actor=principal, if_match=if_match)
