@@ -169,3 +169,17 @@ def test_search_takes_wildcards_literally(api: Api) -> None:
     assert emails("%") == {"rima@example.org"}
     assert emails("_") == set()
     assert emails("NOUR") == {"nour@example.org"}
+
+
+def test_an_admin_cannot_delete_their_own_account_even_with_other_admins(api: Api) -> None:
+    """Issue 14: with a second admin, DELETE /users/{own id} used to succeed and sign the caller out for good."""
+    me = admin_id(api)
+    other = api.post("/api/v1/users", json={"email": "b@example.org", "password": PASSWORD, "role": "admin"}).json()
+    r = api.delete(f"/api/v1/users/{me}")
+    assert r.status_code == 409 and "your own account" in r.json()["detail"]
+    assert api.get("/api/v1/auth/me").status_code == 200
+    # Another admin may.
+    token = login(api, "b@example.org").json()["access_token"]
+    hdr = {"Authorization": f"Bearer {token}"}
+    assert api.client.delete(f"/api/v1/users/{me}", headers=hdr).status_code == 204
+    assert api.get(f"/api/v1/users/{other['id']}", headers=hdr).status_code == 200

@@ -176,8 +176,8 @@ def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 403, 404, 409, 422),
 )
-def delete_user(_: AdminOnly, session: SessionDep, user_id: uuid.UUID) -> None:
-    service.delete_user(session, service.get_user(session, user_id))
+def delete_user(principal: AdminOnly, session: SessionDep, user_id: uuid.UUID) -> None:
+    service.delete_user(session, service.get_user(session, user_id), by=principal)
     session.commit()
 
 

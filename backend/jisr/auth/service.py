@@ -278,7 +278,9 @@ def update_user(session: Session, user: User, *, changes: dict[str, Any], if_mat
     return save_changes(session, user, changes, if_match=if_match)
 
 
-def delete_user(session: Session, user: User) -> None:
+def delete_user(session: Session, user: User, *, by: Principal) -> None:
+    if by.kind == "user" and by.id == user.id:
+        raise Conflict("You cannot delete your own account; another admin can.")
     if user.role == Role.admin and _admins_left_without(session, user) == 0:
         raise Conflict("This is the last active admin: name another admin first.")
     session.delete(user)
