@@ -1,98 +1,90 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { queryOptions, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { api, unwrap } from "./api/client";
 import type { components } from "./api/schema";
 
 export type Tag = components["schemas"]["ThematicTagPublic"];
 export type Governorate = components["schemas"]["Governorate"];
 export type Collectivity = components["schemas"]["CollectivityPublic"];
+export type Need = components["schemas"]["NeedPublic"];
 
-export interface AsyncState<T> {
-  data: T | undefined;
-  error: unknown;
-  loading: boolean;
-  reload: () => void;
-}
+// Reference data shared by many screens: read once per session, then from the cache.
+export const tagsQuery = queryOptions({
+  queryKey: ["tags"],
+  queryFn: ({ signal }) =>
+    unwrap(api.GET("/api/v1/tags", { params: { query: { limit: 500, sort: "position" } }, signal })).then((p) => p.items),
+  staleTime: Infinity,
+});
+export const useTags = () => useQuery(tagsQuery);
 
-/** Run an async loader when deps change; keeps the previous data while reloading. */
-export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): AsyncState<T> {
-  const [data, setData] = useState<T>();
-  const [error, setError] = useState<unknown>(null);
-  const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
-  const loadRef = useRef(load);
-  loadRef.current = load;
-  useEffect(() => {
-    const ctrl = new AbortController();
-    setLoading(true);
-    setError(null);
-    loadRef
-      .current(ctrl.signal)
-      .then((d) => {
-        if (!ctrl.signal.aborted) setData(d);
-      })
-      .catch((e: unknown) => {
-        if (!ctrl.signal.aborted) setError(e);
-      })
-      .finally(() => {
-        if (!ctrl.signal.aborted) setLoading(false);
-      });
-    return () => ctrl.abort();
-  }, [...deps, tick]);
-  const reload = useCallback(() => setTick((n) => n + 1), []);
-  return { data, error, loading, reload };
-}
+export const governoratesQuery = queryOptions({
+  queryKey: ["governorates"],
+  queryFn: ({ signal }) => unwrap(api.GET("/api/v1/reference/lebanon", { signal })),
+  staleTime: Infinity,
+});
+export const useGovernorates = () => useQuery(governoratesQuery);
 
-// Reference data shared by many screens, fetched once per page load.
-let tagsPromise: Promise<Tag[]> | null = null;
-export function loadTags(): Promise<Tag[]> {
-  tagsPromise ??= unwrap(api.GET("/api/v1/tags", { params: { query: { limit: 500, sort: "position" } } }))
-    .then((p) => p.items)
-    .catch((e) => {
-      tagsPromise = null;
-      throw e;
-    });
-  return tagsPromise;
-}
-export const useTags = () => useAsync(() => loadTags(), []);
+/** The cache key of one record read by id (`["collectivities", id]`, `["needs", id]`). */
+export const recordKey = (kind: "collectivities" | "needs", id: string) => [kind, "one", id] as const;
 
-let geoPromise: Promise<Governorate[]> | null = null;
-export function loadGovernorates(): Promise<Governorate[]> {
-  geoPromise ??= unwrap(api.GET("/api/v1/reference/lebanon")).catch((e) => {
-    geoPromise = null;
-    throw e;
+/** One collectivity by id, from the cache if a screen read it already. */
+export function fetchCollectivity(qc: QueryClient, id: string): Promise<Collectivity> {
+  return qc.fetchQuery({
+    queryKey: recordKey("collectivities", id),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/collectivities/{collectivity_id}", { params: { path: { collectivity_id: id } }, signal })),
+    staleTime: Infinity,
   });
-  return geoPromise;
-}
-export const useGovernorates = () => useAsync(() => loadGovernorates(), []);
-
-const names = new Map<string, Promise<Collectivity | null>>();
-/** One collectivity by id, cached for the page's life (used to show partner names). */
-export function loadCollectivity(id: string): Promise<Collectivity | null> {
-  let p = names.get(id);
-  if (!p) {
-    p = unwrap(api.GET("/api/v1/collectivities/{collectivity_id}", { params: { path: { collectivity_id: id } } })).catch(
-      () => null,
-    );
-    names.set(id, p);
-  }
-  return p;
-}
-export function rememberCollectivity(c: Collectivity): void {
-  names.set(c.id, Promise.resolve(c));
-}
-export function forgetCollectivity(id: string): void {
-  names.delete(id);
 }
 
-export function useCollectivities(ids: (string | null | undefined)[]): Record<string, Collectivity | null> {
-  const key = [...new Set(ids.filter((x): x is string => !!x))].sort().join(",");
-  const { data } = useAsync(async () => {
-    const list = key ? key.split(",") : [];
-    const rows = await Promise.all(list.map((id) => loadCollectivity(id)));
-    return Object.fromEntries(list.map((id, i) => [id, rows[i]]));
-  }, [key]);
+/** Keep collectivities a list just returned, so screens naming them need not ask again. */
+export function rememberCollectivities(qc: QueryClient, rows: Collectivity[]): void {
+  for (const c of rows) qc.setQueryData(recordKey("collectivities", c.id), c);
+}
+
+// At most this many ids per list call (the API's bound on `?id=`).
+const BATCH = 100;
+
+/**
+ * Records named by id on a screen (partners on a proposal card, needs on the board): those not in the cache are
+ * read with one list call per 100 ids (`?id=…&id=…`), not one GET each, then cached one by one. An id the API does
+ * not return maps to null for this answer only; a failed call is not cached (the next screen asks again).
+ */
+function useByIds<T extends { id: string }>(
+  kind: "collectivities" | "needs",
+  load: (ids: string[], signal: AbortSignal) => Promise<T[]>,
+  ids: (string | null | undefined)[],
+): Record<string, T | null> {
+  const qc = useQueryClient();
+  const wanted = [...new Set(ids.filter((x): x is string => !!x))].sort();
+  const { data } = useQuery({
+    queryKey: [kind, "byIds", wanted],
+    enabled: wanted.length > 0,
+    queryFn: async ({ signal }) => {
+      const known = (id: string) => {
+        const state = qc.getQueryState<T>(recordKey(kind, id));
+        return state?.data !== undefined && !state.isInvalidated ? state.data : undefined;
+      };
+      const missing = wanted.filter((id) => known(id) === undefined);
+      for (let i = 0; i < missing.length; i += BATCH) {
+        for (const row of await load(missing.slice(i, i + BATCH), signal)) qc.setQueryData(recordKey(kind, row.id), row);
+      }
+      return Object.fromEntries(wanted.map((id) => [id, known(id) ?? null]));
+    },
+  });
   return data ?? {};
 }
+
+const loadCollectivities = (ids: string[], signal: AbortSignal) =>
+  unwrap(api.GET("/api/v1/collectivities", { params: { query: { id: ids, limit: ids.length } }, signal })).then(
+    (p) => p.items,
+  );
+export const useCollectivities = (ids: (string | null | undefined)[]) =>
+  useByIds<Collectivity>("collectivities", loadCollectivities, ids);
+
+const loadNeeds = (ids: string[], signal: AbortSignal) =>
+  unwrap(api.GET("/api/v1/needs", { params: { query: { id: ids, limit: ids.length } }, signal })).then((p) => p.items);
+export const useNeeds = (ids: (string | null | undefined)[]) => useByIds<Need>("needs", loadNeeds, ids);
 
 /** Debounce a value (search boxes). */
 export function useDebounced<T>(value: T, ms = 250): T {
@@ -102,24 +94,4 @@ export function useDebounced<T>(value: T, ms = 250): T {
     return () => clearTimeout(h);
   }, [value, ms]);
   return v;
-}
-
-export type Need = components["schemas"]["NeedPublic"];
-const needCache = new Map<string, Promise<Need | null>>();
-export function loadNeed(id: string): Promise<Need | null> {
-  let p = needCache.get(id);
-  if (!p) {
-    p = unwrap(api.GET("/api/v1/needs/{need_id}", { params: { path: { need_id: id } } })).catch(() => null);
-    needCache.set(id, p);
-  }
-  return p;
-}
-export function useNeeds(ids: (string | null | undefined)[]): Record<string, Need | null> {
-  const key = [...new Set(ids.filter((x): x is string => !!x))].sort().join(",");
-  const { data } = useAsync(async () => {
-    const list = key ? key.split(",") : [];
-    const rows = await Promise.all(list.map((id) => loadNeed(id)));
-    return Object.fromEntries(list.map((id, i) => [id, rows[i]]));
-  }, [key]);
-  return data ?? {};
 }

@@ -167,3 +167,17 @@ def test_delete_while_referenced_is_409(api: Api) -> None:
     r = api.delete(f"/api/v1/collectivities/{c['id']}")
     assert r.status_code == 409
     assert api.get(f"/api/v1/collectivities/{c['id']}").status_code == 200
+
+
+def test_several_known_ids_in_one_call(api: Api) -> None:
+    """The web app reads the partners named on a screen in one list call (`?id=…&id=…`), not one GET per id."""
+    lyon = api.collectivity(country="FR", name="Lyon")
+    nantes = api.collectivity(country="FR", name="Nantes")
+    api.collectivity(country="FR", name="Rennes")
+    wanted = {"id": [lyon["id"], nantes["id"], "00000000-0000-0000-0000-000000000000"], "limit": 100}
+    assert names(api.get("/api/v1/collectivities", params=wanted)) == {"Lyon", "Nantes"}
+    # combined with the other filters, and bounded
+    assert names(api.get("/api/v1/collectivities", params={**wanted, "q": "nantes"})) == {"Nantes"}
+    too_many = [f"00000000-0000-0000-0000-{i:012d}" for i in range(101)]
+    assert api.get("/api/v1/collectivities", params={"id": too_many}).status_code == 422
+    assert api.get("/api/v1/collectivities", params={"id": "not-a-uuid"}).status_code == 422

@@ -59,6 +59,17 @@ def test_if_match(api: Api) -> None:
     assert api.patch(f"{NEEDS}/{need['id']}", json={"priority": "low"}, headers={"If-Match": both}).status_code == 200
 
 
+def test_several_known_ids_in_one_call(api: Api) -> None:
+    """The matching board reads the needs its proposals name in one list call (`?id=…&id=…`)."""
+    saida = api.own_collectivity()
+    water = api.need(saida["id"], title="Eau potable")
+    books = api.need(saida["id"], title="Bibliothèque")
+    api.need(saida["id"], title="Tri des déchets")
+    assert titles(api.get(NEEDS, params={"id": [water["id"], books["id"]]})) == {"Eau potable", "Bibliothèque"}
+    assert titles(api.get(NEEDS, params={"id": [water["id"]], "q": "biblio"})) == set()
+    assert api.get(NEEDS, params={"id": "nope"}).status_code == 422
+
+
 def test_filters(api: Api) -> None:
     saida = api.own_collectivity()  # LB-JA
     beirut = api.collectivity(name="Beyrouth", governorate="LB-BA")

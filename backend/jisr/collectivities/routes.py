@@ -22,7 +22,7 @@ from jisr.collectivities.models import (
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
+from jisr.core.pagination import Ids, ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 
 CollectivityListParams = Annotated[ListParams, Depends(list_params_sorted_by(service.SORTABLE))]
@@ -50,6 +50,7 @@ async def collectivity_criteria(
         Query(max_length=250, pattern=r"^[a-z][a-z0-9_-]*:.+$", description="`source:value`, e.g. `cuf:C-1234`."),
     ] = None,
     q: SearchQ = None,
+    id: Ids = None,  # noqa: A002 (the query parameter's name)
 ) -> dict[str, Any]:
     """The list's filters, as ``service.page`` takes them."""
     filters = {
@@ -70,6 +71,7 @@ async def collectivity_criteria(
         "interest": interest,
         "external_ref": external_ref,
         "q": q,
+        "ids": id,
     }
 
 

@@ -143,7 +143,10 @@ def _filtered(
     interest: str | None,
     external_ref: str | None,
     q: str | None,
+    ids: list[uuid.UUID] | None = None,
 ) -> Any:
+    if ids is not None:
+        stmt = stmt.where(_C.id.in_(ids))
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(_C[name] == value)

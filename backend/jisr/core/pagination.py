@@ -2,6 +2,7 @@
 
 import asyncio
 import re
+import uuid
 import weakref
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
@@ -232,6 +233,15 @@ async def json_answer(work: Callable[[Connection], Any], *, key: Hashable | None
 SearchQ = Annotated[
     str | None,
     Query(max_length=200, description="Text search; ignores case, accents and Arabic letter variants."),
+]
+
+Ids = Annotated[
+    list[uuid.UUID] | None,
+    Query(
+        max_length=100,
+        description="Only these ids (repeat the parameter: `?id=…&id=…`, at most 100), to read several known "
+        "records in one call.",
+    ),
 ]
 
 

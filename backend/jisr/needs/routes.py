@@ -11,7 +11,7 @@ from jisr.collectivities.models import Country
 from jisr.core.crud import set_etag
 from jisr.core.db import SessionDep
 from jisr.core.errors import responses
-from jisr.core.pagination import ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
+from jisr.core.pagination import Ids, ListParams, SearchQ, envelope, json_answer, list_params_sorted_by
 from jisr.core.routing import IfMatch, changes_of, created
 from jisr.needs import service
 from jisr.needs.models import (
@@ -41,6 +41,7 @@ async def need_criteria(
     country: Country | None = None,
     governorate: Annotated[str | None, Query(max_length=8)] = None,
     q: SearchQ = None,
+    id: Ids = None,  # noqa: A002 (the query parameter's name)
 ) -> dict[str, Any]:
     """The list's filters, as ``service.page`` takes them."""
     filters = {
@@ -51,7 +52,7 @@ async def need_criteria(
         "source": source,
         "source_event_id": source_event_id,
     }
-    return {"filters": filters, "tag": tag, "country": country, "governorate": governorate, "q": q}
+    return {"filters": filters, "tag": tag, "country": country, "governorate": governorate, "q": q, "ids": id}
 
 
 NeedCriteria = Annotated[dict[str, Any], Depends(need_criteria)]

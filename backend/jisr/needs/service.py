@@ -90,7 +90,10 @@ def _filtered(
     country: str | None,
     governorate: str | None,
     q: str | None,
+    ids: list[uuid.UUID] | None = None,
 ) -> Any:
+    if ids is not None:
+        stmt = stmt.where(_C.id.in_(ids))
     for name, value in filters.items():
         if value is not None:
             stmt = stmt.where(_C[name] == value)

@@ -6174,6 +6174,8 @@ export interface operations {
                 external_ref?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description Only these ids (repeat the parameter: `?id=…&id=…`, at most 100), to read several known records in one call. */
+                id?: string[] | null;
                 /** @description Page size (at most 500). */
                 limit?: number;
                 /** @description Rows to skip. */
@@ -6838,6 +6840,8 @@ export interface operations {
                 governorate?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description Only these ids (repeat the parameter: `?id=…&id=…`, at most 100), to read several known records in one call. */
+                id?: string[] | null;
                 /** @description Page size (at most 500). */
                 limit?: number;
                 /** @description Rows to skip. */
@@ -10801,6 +10805,8 @@ export interface operations {
                 external_ref?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description Only these ids (repeat the parameter: `?id=…&id=…`, at most 100), to read several known records in one call. */
+                id?: string[] | null;
                 sort?: string | null;
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */
@@ -10881,6 +10887,8 @@ export interface operations {
                 governorate?: string | null;
                 /** @description Text search; ignores case, accents and Arabic letter variants. */
                 q?: string | null;
+                /** @description Only these ids (repeat the parameter: `?id=…&id=…`, at most 100), to read several known records in one call. */
+                id?: string[] | null;
                 sort?: string | null;
                 updated_since?: string | null;
                 /** @description CSV only: `;` (default) or `,`. */

@@ -1,6 +1,7 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState, type KeyboardEvent } from "react";
 import { api, unwrap } from "../api/client";
-import { loadCollectivity, rememberCollectivity, useAsync, useDebounced, type Collectivity } from "../hooks";
+import { fetchCollectivity, rememberCollectivities, useDebounced, type Collectivity } from "../hooks";
 import { useI18n } from "../i18n";
 import { Bdi } from "./ui";
 
@@ -34,31 +35,35 @@ export function CollectivityPicker({
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
   const q = useDebounced(text, 200);
+  const qc = useQueryClient();
 
   // Show the chosen collectivity's name in the box.
   useEffect(() => {
     let live = true;
     if (value) {
-      void loadCollectivity(value).then((c) => {
-        if (live && c) setText(collectivityName(c, lang));
-      });
+      fetchCollectivity(qc, value).then(
+        (c) => {
+          if (live) setText(collectivityName(c, lang));
+        },
+        () => undefined,
+      );
     }
     return () => {
       live = false;
     };
-  }, [value, lang]);
+  }, [value, lang, qc]);
 
-  const results = useAsync(
-    async (signal) => {
+  const results = useQuery({
+    queryKey: ["collectivities", "CollectivityPicker.results", q, open, country],
+    queryFn: async ({ signal }) => {
       if (!open || q.trim().length < 1) return [] as Collectivity[];
       const page = await unwrap(
         api.GET("/api/v1/collectivities", { params: { query: { q, country, limit: 10 } }, signal }),
       );
-      page.items.forEach(rememberCollectivity);
+      rememberCollectivities(qc, page.items);
       return page.items;
     },
-    [q, open, country],
-  );
+  });
   const items = results.data ?? [];
 
   const choose = (c: Collectivity) => {
@@ -111,8 +116,8 @@ export function CollectivityPicker({
       />
       {expanded && (
         <ul id={listId} role="listbox" className="combobox-list">
-          {results.loading && items.length === 0 && <li className="muted">{t("state.loading")}</li>}
-          {!results.loading && items.length === 0 && <li className="muted">{t("picker.collectivity.none")}</li>}
+          {results.isFetching && items.length === 0 && <li className="muted">{t("state.loading")}</li>}
+          {!results.isFetching && items.length === 0 && <li className="muted">{t("picker.collectivity.none")}</li>}
           {items.map((c, i) => (
             <li
               key={c.id}

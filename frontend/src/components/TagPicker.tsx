@@ -44,7 +44,7 @@ export function TagPicker({
     else next.delete(id);
     onChange([...next]);
   };
-  if (tags.error) return <ErrorBox error={tags.error} onRetry={tags.reload} />;
+  if (tags.error) return <ErrorBox error={tags.error} onRetry={() => void tags.refetch()} />;
   if (!tags.data) return <Loading />;
   return (
     <fieldset className={`tag-picker${error ? " field-invalid" : ""}`}>

@@ -106,12 +106,13 @@ export function Async<T>({
   empty,
   children,
 }: {
-  state: { data: T | undefined; error: unknown; loading: boolean; reload: () => void };
+  /** A query's answer (TanStack Query's useQuery result fits). */
+  state: { data: T | undefined; error: unknown; refetch: () => unknown };
   isEmpty?: (d: T) => boolean;
   empty?: ReactNode;
   children: (d: T) => ReactNode;
 }) {
-  if (state.error) return <ErrorBox error={state.error} onRetry={state.reload} />;
+  if (state.error) return <ErrorBox error={state.error} onRetry={() => void state.refetch()} />;
   if (state.data === undefined) return <Loading />;
   if (isEmpty?.(state.data)) return <Empty>{empty}</Empty>;
   return <>{children(state.data)}</>;

@@ -1,10 +1,10 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { useAuth } from "../auth";
 import { CollectivityPicker } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
-import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -49,28 +49,28 @@ function Users() {
   const [f, set] = useQueryState(["q", "role", "offset"] as const);
   const offset = Number(f.offset) || 0;
   const [rowError, setRowError] = useState<unknown>(null);
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["users", "Admin.list", f.q, f.role, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/users", {
           params: { query: { q: f.q || undefined, role: (f.role || undefined) as Role | undefined, limit: LIMIT, offset, sort: "email" } },
           signal,
         }),
       ),
-    [f.q, f.role, offset],
-  );
+  });
   const update = async (id: string, body: components["schemas"]["UserUpdate"]) => {
     setRowError(null);
     try {
       await unwrap(api.PATCH("/api/v1/users/{user_id}", { params: { path: { user_id: id } }, body }));
-      list.reload();
+      void list.refetch();
     } catch (e) {
       setRowError(e);
     }
   };
   return (
     <>
-      <NewUser onCreated={list.reload} />
+      <NewUser onCreated={() => void list.refetch()} />
       <section aria-labelledby="users-title">
         <h2 id="users-title">{t("admin.users")}</h2>
         <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
@@ -243,15 +243,15 @@ function Clients() {
   const [role, setRole] = useState<Role>("viewer");
   const [secret, setSecret] = useState<{ client_id: string; client_secret: string; name: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const list = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/api-clients", { params: { query: { limit: LIMIT, offset } }, signal })),
-    [offset],
-  );
+  const list = useQuery({
+    queryKey: ["api-clients", "Admin.list", offset],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/api-clients", { params: { query: { limit: LIMIT, offset } }, signal })),
+  });
   const run = async (fn: () => Promise<void>) => {
     setError(null);
     try {
       await fn();
-      list.reload();
+      void list.refetch();
     } catch (e) {
       setError(e);
     }

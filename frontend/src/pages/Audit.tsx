@@ -1,7 +1,7 @@
+import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Async, Badge, Field, Pagination } from "../components/ui";
-import { useAsync } from "../hooks";
 import { useI18n } from "../i18n";
 import { useQueryState } from "./common";
 
@@ -41,8 +41,9 @@ export default function Audit() {
   // "tab" is kept so that changing a filter stays on this tab of /admin.
   const [f, set] = useQueryState(["tab", "resource_type", "action", "actor", "resource_id", "offset"] as const);
   const offset = Number(f.offset) || 0;
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["audit", "Audit.list", f.resource_type, f.action, f.actor, f.resource_id, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/audit", {
           params: {
@@ -58,8 +59,7 @@ export default function Audit() {
           signal,
         }),
       ),
-    [f.resource_type, f.action, f.actor, f.resource_id, offset],
-  );
+  });
   return (
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">{t("admin.audit")}</h2>

@@ -1,8 +1,8 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
-import { useAsync } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
 import { zonedToIso } from "../zoned";
@@ -19,11 +19,11 @@ export default function Census() {
   useTitle(t("nav.census"));
   const [f, set] = useQueryState(["offset"] as const);
   const offset = Number(f.offset) || 0;
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["census", "Census.list", offset],
+    queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/census/campaigns", { params: { query: { limit: LIMIT, offset, sort: "-created_at" } }, signal })),
-    [offset],
-  );
+  });
   return (
     <>
       <PageHeader title={t("nav.census")}>

@@ -1,10 +1,11 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { BarChart } from "../components/BarChart";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync, useCollectivities } from "../hooks";
+import { useCollectivities } from "../hooks";
 import { nameOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -22,10 +23,10 @@ export default function CensusCampaign({ params }: { params: Record<string, stri
   const { t, date } = useI18n();
   const [f] = useQueryState(KEYS);
   const tab = f.tab === "invitations" || f.tab === "responses" ? f.tab : "progress";
-  const campaign = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/census/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, signal })),
-    [id],
-  );
+  const campaign = useQuery({
+    queryKey: ["census", "CensusCampaign.campaign", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/census/campaigns/{campaign_id}", { params: { path: { campaign_id: id } }, signal })),
+  });
   useTitle(campaign.data?.title ?? t("nav.census"));
   const tabs = [
     ["progress", t("census.progress")],
@@ -76,11 +77,11 @@ export default function CensusCampaign({ params }: { params: Record<string, stri
 }
 
 export function useCampaignProgress(id: string | undefined) {
-  return useAsync(
-    async (signal) =>
+  return useQuery({
+    queryKey: ["census", "CensusCampaign.q1", id],
+    queryFn: async ({ signal }) =>
       id ? unwrap(api.GET("/api/v1/census/campaigns/{campaign_id}/progress", { params: { path: { campaign_id: id } }, signal })) : null,
-    [id],
-  );
+  });
 }
 
 function Progress({ id }: { id: string }) {
@@ -150,8 +151,9 @@ function Invitations({ id }: { id: string }) {
   const offset = Number(f.offset) || 0;
   const [issued, setIssued] = useState<Issued[]>([]);
   const [error, setError] = useState<unknown>(null);
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["census", "CensusCampaign.list", id, f.governorate, f.state, f.mail, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/census/campaigns/{campaign_id}/invitations", {
           params: {
@@ -167,14 +169,13 @@ function Invitations({ id }: { id: string }) {
           signal,
         }),
       ),
-    [id, f.governorate, f.state, f.mail, offset],
-  );
+  });
   const names = useCollectivities((list.data?.items ?? []).map((i) => i.collectivity_id).concat(issued.map((i) => i.collectivity_id)));
   const act = async (fn: () => Promise<void>) => {
     setError(null);
     try {
       await fn();
-      list.reload();
+      void list.refetch();
     } catch (e) {
       setError(e);
     }
@@ -185,7 +186,7 @@ function Invitations({ id }: { id: string }) {
         id={id}
         onIssued={(items) => {
           setIssued(items);
-          list.reload();
+          void list.refetch();
         }}
       />
       {issued.length > 0 && (
@@ -373,16 +374,16 @@ function Responses({ id }: { id: string }) {
   const [f, set] = useQueryState(KEYS);
   const offset = Number(f.offset) || 0;
   const status = f.status || "submitted";
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["census", "CensusCampaign.list", id, status, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/census/responses", {
           params: { query: { campaign_id: id, status: status as never, limit: LIMIT, offset, sort: "-submitted_at" } },
           signal,
         }),
       ),
-    [id, status, offset],
-  );
+  });
   const names = useCollectivities((list.data?.items ?? []).map((r) => r.collectivity_id));
   return (
     <>

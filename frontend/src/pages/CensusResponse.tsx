@@ -1,9 +1,10 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
-import { useAsync, useCollectivities, useTags } from "../hooks";
+import { useCollectivities, useTags } from "../hooks";
 import { labelOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useTitle } from "./common";
@@ -17,10 +18,10 @@ export default function CensusResponse({ params }: { params: Record<string, stri
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [addContact, setAddContact] = useState(true);
-  const resp = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/census/responses/{response_id}", { params: { path: { response_id: id } }, signal })),
-    [id],
-  );
+  const resp = useQuery({
+    queryKey: ["census", "CensusResponse.resp", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/census/responses/{response_id}", { params: { path: { response_id: id } }, signal })),
+  });
   const names = useCollectivities([
     resp.data?.collectivity_id,
     ...(resp.data?.former_partners ?? []).map((p) => p.french_collectivity_id),
@@ -38,7 +39,7 @@ export default function CensusResponse({ params }: { params: Record<string, stri
       } else {
         await unwrap(api.POST("/api/v1/census/responses/{response_id}/reject", { params: { path: { response_id: id } }, body: { reason } }));
       }
-      resp.reload();
+      void resp.refetch();
     } catch (e) {
       setError(e);
     } finally {

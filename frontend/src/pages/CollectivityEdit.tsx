@@ -1,3 +1,4 @@
+import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { api, etagOf, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
@@ -6,7 +7,7 @@ import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagPicker } from "../components/TagPicker";
 import { Bdi, ErrorBox, Field, Loading, PageHeader } from "../components/ui";
-import { forgetCollectivity, rememberCollectivity } from "../hooks";
+import { rememberCollectivities } from "../hooks";
 import { LANGS, useI18n } from "../i18n";
 import { Link, navigate } from "../router";
 import { useTitle } from "./common";
@@ -29,6 +30,7 @@ export default function CollectivityEdit({ params }: { params: Record<string, st
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const qc = useQueryClient();
   useTitle(c ? `${t("col.edit")} · ${collectivityName(c, lang)}` : t("col.edit"));
 
   useEffect(() => {
@@ -90,8 +92,9 @@ export default function CollectivityEdit({ params }: { params: Record<string, st
           body,
         }),
       );
-      forgetCollectivity(id);
-      rememberCollectivity(saved);
+      // Lists and pages naming it read it again; screens naming it by id get the saved row.
+      await qc.invalidateQueries({ queryKey: ["collectivities"] });
+      rememberCollectivities(qc, [saved]);
       navigate(`/collectivities/${id}`);
     } catch (err) {
       setError(err);

@@ -1,10 +1,11 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { api, unwrap } from "../api/client";
 import { canEdit, isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, PageHeader, toneOf } from "../components/ui";
-import { rememberCollectivity, useAsync, useCollectivities, useGovernorates, useNeeds } from "../hooks";
+import { rememberCollectivities, useCollectivities, useGovernorates, useNeeds } from "../hooks";
 import { ProposalCard } from "./Matching";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -17,53 +18,57 @@ export default function CollectivityPage({ params }: { params: Record<string, st
   const { me } = useAuth();
   const govs = useGovernorates();
 
-  const c = useAsync(async (signal) => {
+  const qc = useQueryClient();
+  const c = useQuery({
+    queryKey: ["collectivities", "CollectivityPage.c", id],
+    queryFn: async ({ signal }) => {
     const row = await unwrap(
       api.GET("/api/v1/collectivities/{collectivity_id}", { params: { path: { collectivity_id: id } }, signal }),
     );
-    rememberCollectivity(row);
+    rememberCollectivities(qc, [row]);
     return row;
-  }, [id]);
+  },
+  });
   useTitle(c.data ? collectivityName(c.data, lang) : t("nav.directory"));
 
-  const needs = useAsync(
-    (signal) =>
+  const needs = useQuery({
+    queryKey: ["needs", "CollectivityPage.needs", id],
+    queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/needs", { params: { query: { collectivity_id: id, limit: 100 } }, signal })),
-    [id],
-  );
-  const partnerships = useAsync(
-    (signal) =>
+  });
+  const partnerships = useQuery({
+    queryKey: ["partnerships", "CollectivityPage.partnerships", id],
+    queryFn: ({ signal }) =>
       unwrap(api.GET("/api/v1/partnerships", { params: { query: { collectivity_id: id, limit: 100 } }, signal })),
-    [id],
-  );
+  });
   const staff = isStaff(me);
-  const contacts = useAsync(
-    async (signal) =>
+  const contacts = useQuery({
+    queryKey: ["contacts", "CollectivityPage.contacts", id, staff],
+    queryFn: async ({ signal }) =>
       staff
         ? unwrap(api.GET("/api/v1/contacts", { params: { query: { collectivity_id: id, limit: 100 } }, signal }))
         : null,
-    [id, staff],
-  );
+  });
   const partners = useCollectivities(
     (partnerships.data?.items ?? []).map((p) =>
       p.french_collectivity_id === id ? p.lebanese_collectivity_id : p.french_collectivity_id,
     ),
   );
   const parent = useCollectivities([c.data?.parent_id]);
-  const proposals = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/matches", { params: { query: { collectivity_id: id, limit: 50 } }, signal })),
-    [id],
-  );
+  const proposals = useQuery({
+    queryKey: ["matches", "CollectivityPage.proposals", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/matches", { params: { query: { collectivity_id: id, limit: 50 } }, signal })),
+  });
   const proposalNames = useCollectivities(
     (proposals.data?.items ?? []).flatMap((m) => [m.lebanese_collectivity_id, ...m.french_collectivity_ids]),
   );
   const proposalNeeds = useNeeds((proposals.data?.items ?? []).map((m) => m.need_id));
   // The events ahead that speak to this collectivity's country (or to both).
   const now = useMemo(() => new Date().toISOString(), []);
-  const events = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/events", { params: { query: { starts_after: now, sort: "starts_at", limit: 20 } }, signal })),
-    [now],
-  );
+  const events = useQuery({
+    queryKey: ["events", "CollectivityPage.events", now],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/events", { params: { query: { starts_after: now, sort: "starts_at", limit: 20 } }, signal })),
+  });
 
   return (
     <Async state={c}>
@@ -171,7 +176,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
             {staff && (
               <section className="card" aria-labelledby="c-contacts">
                 <h2 id="c-contacts">{t("col.contacts")}</h2>
-                <NewContact collectivityId={id} onCreated={contacts.reload} />
+                <NewContact collectivityId={id} onCreated={() => void contacts.refetch()} />
                 <Async state={contacts} isEmpty={(d) => !d || d.items.length === 0} empty={t("col.noContacts")}>
                   {(page) => (
                     <div className="table-wrap">
@@ -282,7 +287,7 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                     {page.items.map((m) => (
                       <li key={m.id}>
                         <Badge tone={toneOf(m.status)}>{tv("matchStatus", m.status)}</Badge>
-                        <ProposalCard m={m} names={proposalNames} needTitle={proposalNeeds[m.need_id]?.title} onChanged={proposals.reload} />
+                        <ProposalCard m={m} names={proposalNames} needTitle={proposalNeeds[m.need_id]?.title} onChanged={() => void proposals.refetch()} />
                       </li>
                     ))}
                   </ul>

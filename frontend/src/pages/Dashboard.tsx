@@ -1,8 +1,9 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { BarChart } from "../components/BarChart";
 import { collectivityName } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, PageHeader } from "../components/ui";
-import { loadGovernorates, loadTags, useAsync, useCollectivities } from "../hooks";
+import { governoratesQuery, tagsQuery, useCollectivities } from "../hooks";
 import { labelOf, nameOf, useI18n } from "../i18n";
 import { buildTree } from "../components/TagPicker";
 import { Link } from "../router";
@@ -16,8 +17,11 @@ export default function Dashboard() {
   const { me } = useAuth();
   const staff = isStaff(me);
   useTitle(t("nav.dashboard"));
+  const qc = useQueryClient();
 
-  const funnel = useAsync(async (signal) => {
+  const funnel = useQuery({
+    queryKey: ["matches", "Dashboard.funnel"],
+    queryFn: async ({ signal }) => {
     const statuses = ["proposed", "shortlisted", "contacted", "accepted", "meeting_scheduled", "partnership_formed"] as const;
     const totals = await Promise.all(
       statuses.map((status) =>
@@ -25,21 +29,23 @@ export default function Dashboard() {
       ),
     );
     return statuses.map((s, i) => ({ key: s, value: totals[i] }));
-  }, []);
+  },
+  });
 
-  const upcoming = useAsync(
-    (signal) =>
+  const upcoming = useQuery({
+    queryKey: ["events", "Dashboard.upcoming"],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/events", {
           params: { query: { starts_after: new Date().toISOString(), sort: "starts_at", limit: 5 } },
           signal,
         }),
       ),
-    [],
-  );
+  });
 
-  const census = useAsync(
-    async (signal) => {
+  const census = useQuery({
+    queryKey: ["census", "Dashboard.census", staff],
+    queryFn: async ({ signal }) => {
       if (!staff) return null;
       const campaigns = await unwrap(
         api.GET("/api/v1/census/campaigns", { params: { query: { limit: 1, sort: "-created_at" } }, signal }),
@@ -51,10 +57,11 @@ export default function Dashboard() {
       );
       return { campaign: c, progress: p };
     },
-    [staff],
-  );
+  });
 
-  const counts = useAsync(async (signal) => {
+  const counts = useQuery({
+    queryKey: ["collectivities", "Dashboard.counts"],
+    queryFn: async ({ signal }) => {
     const c = (query: Record<string, string>) =>
       count(unwrap(api.GET("/api/v1/collectivities", { params: { query: { ...query, limit: 0 } }, signal })));
     const n = (query: Record<string, string>) =>
@@ -70,10 +77,13 @@ export default function Dashboard() {
       p("dormant"),
     ]);
     return { fr, lb, open, drafts, active, dormant };
-  }, []);
+  },
+  });
 
-  const byTheme = useAsync(async (signal) => {
-    const roots = buildTree(await loadTags());
+  const byTheme = useQuery({
+    queryKey: ["needs", "Dashboard.byTheme"],
+    queryFn: async ({ signal }) => {
+    const roots = buildTree(await qc.fetchQuery(tagsQuery));
     const totals = await Promise.all(
       roots.map((r) =>
         count(
@@ -84,28 +94,32 @@ export default function Dashboard() {
       ),
     );
     return roots.map((r, i) => ({ key: r.tag.slug, tag: r.tag, value: totals[i] })).sort((a, b) => b.value - a.value);
-  }, []);
+  },
+  });
 
-  const byGov = useAsync(async (signal) => {
-    const govs = await loadGovernorates();
+  const byGov = useQuery({
+    queryKey: ["needs", "Dashboard.byGov"],
+    queryFn: async ({ signal }) => {
+    const govs = await qc.fetchQuery(governoratesQuery);
     const totals = await Promise.all(
       govs.map((g) =>
         count(unwrap(api.GET("/api/v1/needs", { params: { query: { governorate: g.code, limit: 0 } }, signal }))),
       ),
     );
     return govs.map((g, i) => ({ key: g.code, gov: g, value: totals[i] })).sort((a, b) => b.value - a.value);
-  }, []);
+  },
+  });
 
-  const dormant = useAsync(
-    (signal) =>
+  const dormant = useQuery({
+    queryKey: ["partnerships", "Dashboard.dormant"],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/partnerships", {
           params: { query: { status: "dormant", limit: 6, sort: "last_activity_year" } },
           signal,
         }),
       ),
-    [],
-  );
+  });
   const partners = useCollectivities(
     (dormant.data?.items ?? []).flatMap((p) => [p.french_collectivity_id, p.lebanese_collectivity_id]),
   );

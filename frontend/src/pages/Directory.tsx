@@ -1,10 +1,11 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Field, PageHeader, Pagination } from "../components/ui";
-import { rememberCollectivity, useAsync, useDebounced, useGovernorates } from "../hooks";
+import { rememberCollectivities, useDebounced, useGovernorates } from "../hooks";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -31,8 +32,10 @@ export default function Directory() {
   const offset = Number(f.offset) || 0;
   const country = f.country === "FR" || f.country === "LB" ? f.country : undefined;
 
-  const list = useAsync(
-    async (signal) => {
+  const qc = useQueryClient();
+  const list = useQuery({
+    queryKey: ["collectivities", "Directory.list", f.q, country, f.kind, f.governorate, f.tag, f.sort, offset],
+    queryFn: async ({ signal }) => {
       const page = await unwrap(
         api.GET("/api/v1/collectivities", {
           params: {
@@ -50,11 +53,10 @@ export default function Directory() {
           signal,
         }),
       );
-      page.items.forEach(rememberCollectivity);
+      rememberCollectivities(qc, page.items);
       return page;
     },
-    [f.q, country, f.kind, f.governorate, f.tag, f.sort, offset],
-  );
+  });
   const govName = (code: string | null | undefined) => {
     const g = govs.data?.find((x) => x.code === code);
     return g ? nameOf(g, lang) : code ?? "";
@@ -113,7 +115,7 @@ export default function Directory() {
       </form>
       <div aria-live="polite" className="result-count">
         {list.data && t("dir.count", { n: list.data.total })}
-        {list.loading && list.data && <span className="muted"> · {t("state.loading")}</span>}
+        {list.isFetching && list.data && <span className="muted"> · {t("state.loading")}</span>}
       </div>
       <Async state={list} isEmpty={(d) => d.items.length === 0} empty={t("dir.empty")}>
         {(page) => (

@@ -1,3 +1,4 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, etagOf, unwrap } from "../api/client";
 import { download } from "../api/download";
@@ -5,7 +6,7 @@ import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, toneOf } from "../components/ui";
-import { useAsync, useCollectivities } from "../hooks";
+import { useCollectivities } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
 import { EVENT_STATUSES } from "./Events";
@@ -22,23 +23,26 @@ export default function EventPage({ params }: { params: Record<string, string> }
   const { me } = useAuth();
   const staff = isStaff(me);
   const [error, setError] = useState<unknown>(null);
-  const ev = useAsync(async (signal) => {
+  const ev = useQuery({
+    queryKey: ["events", "EventPage.ev", id],
+    queryFn: async ({ signal }) => {
     const res = await api.GET("/api/v1/events/{event_id}", { params: { path: { event_id: id } }, signal });
     return { event: await unwrap(Promise.resolve(res)), etag: etagOf(res.response) };
-  }, [id]);
+  },
+  });
   useTitle(ev.data?.event.title ?? t("nav.events"));
-  const regs = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/events/{event_id}/registrations", { params: { path: { event_id: id }, query: { limit: 500 } }, signal })),
-    [id],
-  );
-  const questions = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/events/{event_id}/questions", { params: { path: { event_id: id }, query: { limit: 500 } }, signal })),
-    [id],
-  );
-  const needs = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/needs", { params: { query: { source_event_id: id, limit: 100 } }, signal })),
-    [id],
-  );
+  const regs = useQuery({
+    queryKey: ["events", "EventPage.regs", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/events/{event_id}/registrations", { params: { path: { event_id: id }, query: { limit: 500 } }, signal })),
+  });
+  const questions = useQuery({
+    queryKey: ["events", "EventPage.questions", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/events/{event_id}/questions", { params: { path: { event_id: id }, query: { limit: 500 } }, signal })),
+  });
+  const needs = useQuery({
+    queryKey: ["needs", "EventPage.needs", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/needs", { params: { query: { source_event_id: id, limit: 100 } }, signal })),
+  });
   const names = useCollectivities([
     ...(regs.data?.items ?? []).map((r) => r.collectivity_id),
     ...(questions.data?.items ?? []).map((q) => q.collectivity_id),
@@ -62,7 +66,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
             body: { status },
           }),
         ),
-      ev.reload,
+      () => void ev.refetch(),
     );
   const setReg = (regId: string, status: RegStatus) =>
     act(
@@ -74,8 +78,8 @@ export default function EventPage({ params }: { params: Record<string, string> }
           }),
         ),
       () => {
-        regs.reload();
-        ev.reload();
+        void regs.refetch();
+        void ev.refetch();
       },
     );
 
@@ -190,7 +194,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
 
           <section className="card" aria-labelledby="ev-regs">
             <h2 id="ev-regs">{t("events.registrations")}</h2>
-            {staff && !closedKey(e) && <Register eventId={id} onDone={() => { regs.reload(); ev.reload(); }} />}
+            {staff && !closedKey(e) && <Register eventId={id} onDone={() => { void regs.refetch(); void ev.refetch(); }} />}
             {staff && closedKey(e) && <p className="alert alert-info" role="status">{t(closedKey(e) as MessageKey)}</p>}
             <Async state={regs} isEmpty={(d) => d.items.length === 0} empty={t("events.noRegistrations")}>
               {(page) => (
@@ -250,7 +254,7 @@ export default function EventPage({ params }: { params: Record<string, string> }
                       q={q}
                       who={collectivityName(names[q.collectivity_id], lang)}
                       staff={staff}
-                      onSaved={questions.reload}
+                      onSaved={() => void questions.refetch()}
                       onError={setError}
                     />
                   ))}

@@ -1,9 +1,9 @@
+import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync } from "../hooks";
 import { useI18n, type I18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
 import { isoToZoned, zonedToIso } from "../zoned";
@@ -32,8 +32,9 @@ export default function Events() {
   const now = useMemo(() => new Date().toISOString(), []);
   const month = /^\d{4}-\d{2}$/.test(f.month) ? f.month : now.slice(0, 7);
 
-  const list = useAsync(
-    (signal) => {
+  const list = useQuery({
+    queryKey: ["events", "Events.list", view, when, month, f.kind, f.status, f.q, offset],
+    queryFn: ({ signal }) => {
       let range: { starts_after?: string; starts_before?: string } = {};
       if (view === "calendar") {
         const [y, m] = month.split("-").map(Number);
@@ -58,8 +59,7 @@ export default function Events() {
         }),
       );
     },
-    [view, when, month, f.kind, f.status, f.q, offset],
-  );
+  });
 
   return (
     <>

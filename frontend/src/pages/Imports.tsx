@@ -1,9 +1,9 @@
+import { useQuery } from "@tanstack/react-query";
 import { useRef, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { download, upload } from "../api/download";
 import type { components } from "../api/schema";
 import { Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
-import { useAsync } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { withQuery } from "../router";
 import { useTitle } from "./common";
@@ -19,16 +19,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export default function Imports() {
   const { t, tv, date, num } = useI18n();
   useTitle(t("nav.imports"));
-  const history = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/imports", { params: { query: { limit: 10, sort: "-created_at" } }, signal })),
-    [],
-  );
+  const history = useQuery({
+    queryKey: ["imports", "Imports.history"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/imports", { params: { query: { limit: 10, sort: "-created_at" } }, signal })),
+  });
   return (
     <>
       <PageHeader title={t("nav.imports")}>
         <p className="muted">{t("imp.intro")}</p>
       </PageHeader>
-      <ImportForm onDone={history.reload} />
+      <ImportForm onDone={() => void history.refetch()} />
       <Exports />
       <section className="card" aria-labelledby="imp-history">
         <h2 id="imp-history">{t("imp.history")}</h2>

@@ -1,7 +1,8 @@
+import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { Async, Badge, PageHeader, toneOf } from "../components/ui";
-import { useAsync, useCollectivities, useNeeds } from "../hooks";
+import { useCollectivities, useNeeds } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useTitle } from "./common";
@@ -12,7 +13,10 @@ import { ProposalCard } from "./Matching";
 export default function MatchPage({ params }: { params: Record<string, string> }) {
   const id = params.id;
   const { t, tv, lang } = useI18n();
-  const state = useAsync((signal) => unwrap(api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: id } }, signal })), [id]);
+  const state = useQuery({
+    queryKey: ["matches", "MatchPage.state", id],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: id } }, signal })),
+  });
   const m = state.data;
   const names = useCollectivities(m ? [m.lebanese_collectivity_id, ...m.french_collectivity_ids] : []);
   const needs = useNeeds(m ? [m.need_id] : []);
@@ -38,7 +42,7 @@ export default function MatchPage({ params }: { params: Record<string, string> }
       </PageHeader>
       <Async state={state}>
         {(match) => (
-          <ProposalCard m={match} names={names} needTitle={needs[match.need_id]?.title} onChanged={state.reload} expanded />
+          <ProposalCard m={match} names={names} needTitle={needs[match.need_id]?.title} onChanged={() => void state.refetch()} expanded />
         )}
       </Async>
     </>

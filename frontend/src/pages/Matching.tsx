@@ -1,3 +1,4 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { api, etagOf, unwrap } from "../api/client";
 import type { components } from "../api/schema";
@@ -6,7 +7,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { GovernorateSelect } from "../components/Governorates";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
-import { useAsync, useCollectivities, useNeeds, type Collectivity } from "../hooks";
+import { useCollectivities, useNeeds, type Collectivity } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -31,8 +32,9 @@ export default function Matching() {
   // A card moved with the keyboard keeps the focus in its new column, and the move is announced.
   const [moved, setMoved] = useState<{ id: string; to: MatchStatus } | null>(null);
   const minScore = MIN_SCORES.includes(Number(f.min_score)) ? Number(f.min_score) : null;
-  const board = useAsync(
-    async (signal) => {
+  const board = useQuery({
+    queryKey: ["matches", "Matching.board", f.need_id, f.collectivity_id, f.kind, f.closed, f.governorate, f.tag, minScore],
+    queryFn: async ({ signal }) => {
       const statuses = f.closed ? CLOSED : BOARD;
       const pages = await Promise.all(
         statuses.map((status) =>
@@ -57,8 +59,7 @@ export default function Matching() {
       );
       return statuses.map((status, i) => ({ status, items: pages[i].items, total: pages[i].total }));
     },
-    [f.need_id, f.collectivity_id, f.kind, f.closed, f.governorate, f.tag, minScore],
-  );
+  });
   const all = (board.data ?? []).flatMap((c) => c.items);
   const names = useCollectivities(all.flatMap((m) => [m.lebanese_collectivity_id, ...m.french_collectivity_ids]));
   const needs = useNeeds(all.map((m) => m.need_id));
@@ -74,7 +75,7 @@ export default function Matching() {
         <RunForm
           onDone={(run) => {
             setLastRun(run);
-            board.reload();
+            void board.refetch();
           }}
         />
       )}
@@ -159,11 +160,11 @@ export default function Matching() {
                           m={m}
                           names={names}
                           needTitle={needs[m.need_id]?.title}
-                          onChanged={board.reload}
+                          onChanged={() => void board.refetch()}
                           focus={moved?.id === m.id}
                           onMoved={(to) => {
                             setMoved({ id: m.id, to });
-                            board.reload();
+                            void board.refetch();
                           }}
                         />
                       </li>

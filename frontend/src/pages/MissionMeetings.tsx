@@ -1,10 +1,11 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { download } from "../api/download";
 import type { components } from "../api/schema";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Bdi, Async, ErrorBox, Field } from "../components/ui";
-import { useAsync, useCollectivities, useNeeds } from "../hooks";
+import { useCollectivities, useNeeds } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { isoToZoned, zonedToIso } from "../zoned";
@@ -29,14 +30,14 @@ export function MissionMeetings({
   const [view, setView] = useState<"table" | "collectivity">("table");
   const [result, setResult] = useState<Result | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const meetings = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/events/{event_id}/meetings", { params: { path: { event_id: eventId } }, signal })),
-    [eventId],
-  );
-  const availability = useAsync(
-    (signal) => unwrap(api.GET("/api/v1/events/{event_id}/availability", { params: { path: { event_id: eventId } }, signal })),
-    [eventId],
-  );
+  const meetings = useQuery({
+    queryKey: ["events", "MissionMeetings.meetings", eventId],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/events/{event_id}/meetings", { params: { path: { event_id: eventId } }, signal })),
+  });
+  const availability = useQuery({
+    queryKey: ["events", "MissionMeetings.availability", eventId],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/events/{event_id}/availability", { params: { path: { event_id: eventId } }, signal })),
+  });
   const items = meetings.data?.items ?? [];
   const names = useCollectivities([
     ...items.flatMap((m) => m.collectivity_ids),
@@ -62,7 +63,7 @@ export function MissionMeetings({
           eventId={eventId}
           timeZone={timeZone}
           startsAt={startsAt}
-          onSaved={availability.reload}
+          onSaved={() => void availability.refetch()}
           onError={setError}
         />
       )}
@@ -86,7 +87,7 @@ export function MissionMeetings({
           eventId={eventId}
           onDone={(r) => {
             setResult(r);
-            meetings.reload();
+            void meetings.refetch();
           }}
           onError={setError}
         />

@@ -1,3 +1,4 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { canEdit, useAuth } from "../auth";
@@ -5,7 +6,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync, useCollectivities, useDebounced } from "../hooks";
+import { useCollectivities, useDebounced } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -30,8 +31,9 @@ export default function Needs() {
   }, [q]);
   const offset = Number(f.offset) || 0;
 
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["needs", "Needs.list", f.q, f.direction, f.status, f.priority, f.tag, f.country, f.governorate, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/needs", {
           params: {
@@ -50,8 +52,7 @@ export default function Needs() {
           signal,
         }),
       ),
-    [f.q, f.direction, f.status, f.priority, f.tag, f.country, f.governorate, offset],
-  );
+  });
   const owners = useCollectivities((list.data?.items ?? []).map((n) => n.collectivity_id));
 
   const select = (key: (typeof KEYS)[number], options: readonly string[], prefix: string, label: string) => (

@@ -1,8 +1,8 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Async, Badge, ErrorBox, Field, Pagination } from "../components/ui";
-import { useAsync } from "../hooks";
 import { useI18n } from "../i18n";
 import { useQueryState } from "./common";
 
@@ -24,8 +24,9 @@ export default function Outbox() {
   const [f, set] = useQueryState(["tab", "status", "kind", "target", "offset"] as const);
   const offset = Number(f.offset) || 0;
   const [error, setError] = useState<unknown>(null);
-  const list = useAsync(
-    (signal) =>
+  const list = useQuery({
+    queryKey: ["outbox", "Outbox.list", f.status, f.kind, f.target, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/outbox", {
           params: {
@@ -40,13 +41,12 @@ export default function Outbox() {
           signal,
         }),
       ),
-    [f.status, f.kind, f.target, offset],
-  );
+  });
   const retry = async (id: string) => {
     setError(null);
     try {
       await unwrap(api.POST("/api/v1/outbox/{item_id}/retry", { params: { path: { item_id: id } } }));
-      list.reload();
+      void list.refetch();
     } catch (e) {
       setError(e);
     }

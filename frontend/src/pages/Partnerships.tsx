@@ -1,3 +1,4 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
@@ -5,7 +6,7 @@ import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, ErrorBox, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useAsync, useCollectivities } from "../hooks";
+import { useCollectivities } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -21,17 +22,18 @@ export default function Partnerships() {
   const status = (STATUSES as readonly string[]).includes(f.status) ? (f.status as (typeof STATUSES)[number]) : "active";
   const offset = Number(f.offset) || 0;
 
-  const totals = useAsync(
-    (signal) =>
+  const totals = useQuery({
+    queryKey: ["partnerships", "Partnerships.totals"],
+    queryFn: ({ signal }) =>
       Promise.all(
         STATUSES.map((s) =>
           unwrap(api.GET("/api/v1/partnerships", { params: { query: { status: s, limit: 0 } }, signal })).then((p) => p.total),
         ),
       ),
-    [],
-  );
-  const list = useAsync(
-    (signal) =>
+  });
+  const list = useQuery({
+    queryKey: ["partnerships", "Partnerships.list", status, offset],
+    queryFn: ({ signal }) =>
       unwrap(
         api.GET("/api/v1/partnerships", {
           params: {
@@ -45,8 +47,7 @@ export default function Partnerships() {
           signal,
         }),
       ),
-    [status, offset],
-  );
+  });
   const names = useCollectivities((list.data?.items ?? []).flatMap((p) => [p.french_collectivity_id, p.lebanese_collectivity_id]));
   const { me } = useAuth();
   const [busy, setBusy] = useState<string | null>(null);

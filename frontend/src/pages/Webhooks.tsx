@@ -1,8 +1,8 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Async, Badge, ErrorBox, Field } from "../components/ui";
-import { useAsync } from "../hooks";
 import { useI18n } from "../i18n";
 
 type WebhookEvent = components["schemas"]["WebhookEvent"];
@@ -17,12 +17,15 @@ export default function Webhooks() {
   const [description, setDescription] = useState("");
   const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const list = useAsync((signal) => unwrap(api.GET("/api/v1/webhooks", { params: { query: { limit: 100 } }, signal })), []);
+  const list = useQuery({
+    queryKey: ["webhooks", "Webhooks.list"],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/v1/webhooks", { params: { query: { limit: 100 } }, signal })),
+  });
   const run = async (fn: () => Promise<void>) => {
     setError(null);
     try {
       await fn();
-      list.reload();
+      void list.refetch();
     } catch (e) {
       setError(e);
     }
@@ -89,13 +92,13 @@ export default function Webhooks() {
 function HookRow({ w, run }: { w: Webhook; run: (fn: () => Promise<void>) => Promise<void> }) {
   const { t, date } = useI18n();
   const [open, setOpen] = useState(false);
-  const deliveries = useAsync(
-    async (signal) =>
+  const deliveries = useQuery({
+    queryKey: ["webhooks", "Webhooks.deliveries", open, w.id],
+    queryFn: async ({ signal }) =>
       open
         ? unwrap(api.GET("/api/v1/webhooks/{webhook_id}/deliveries", { params: { path: { webhook_id: w.id }, query: { limit: 20 } }, signal }))
         : null,
-    [open, w.id],
-  );
+  });
   return (
     <li>
       <p>
