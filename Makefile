@@ -40,14 +40,16 @@ chromium:  ## Debian's Chromium for the browser tests (Playwright cannot downloa
 e2e: install frontend chromium  ## only the browser tests of the built SPA in Debian's Chromium
 	$(BIN)/pytest -m e2e tests/e2e
 
-lint: install
+lint: install frontend/node_modules/.installed  ## ruff and mypy (Python), Biome (TypeScript: lint and format)
 	$(BIN)/ruff check backend tests benchmarks
 	$(BIN)/ruff format --check backend tests benchmarks
 	$(BIN)/mypy backend
+	cd frontend && npm run --silent lint
 
-format: install
+format: install frontend/node_modules/.installed
 	$(BIN)/ruff check --fix backend tests benchmarks
 	$(BIN)/ruff format backend tests benchmarks
+	cd frontend && npm run --silent format
 
 openapi: install  ## write openapi/openapi.json from the app
 	$(BIN)/jisr openapi

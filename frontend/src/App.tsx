@@ -109,9 +109,11 @@ function Shell() {
   const first = useRef(true);
   // On a phone the navigation and tools fold behind one "Menu" button, so the header stays one line.
   const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new path (navigation) closes the menu
   useEffect(() => setMenuOpen(false), [path]);
 
   // Move focus to the content after client-side navigation, for keyboard and screen-reader users.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each new path (navigation)
   useEffect(() => {
     if (first.current) {
       first.current = false;

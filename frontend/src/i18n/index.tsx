@@ -49,7 +49,10 @@ const pluralRules = new Map<Lang, Intl.PluralRules>();
 function plural(lang: Lang, value: string | number, branches: string): string {
   const n = typeof value === "number" ? value : Number(String(value).replace(/[^\d.-]/g, ""));
   let rules = pluralRules.get(lang);
-  if (!rules) pluralRules.set(lang, (rules = new Intl.PluralRules(LOCALES[lang])));
+  if (!rules) {
+    rules = new Intl.PluralRules(LOCALES[lang]);
+    pluralRules.set(lang, rules);
+  }
   const found: Record<string, string> = {};
   for (const m of branches.matchAll(BRANCH)) found[m[1]] = m[2];
   const text = found[`=${n}`] ?? found[rules.select(n)] ?? found.other ?? "";

@@ -1,6 +1,7 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { I18nProvider } from "../i18n";
+import { QueryProvider } from "../api/query";
 
 const FORM = {
   campaign: { title: "Recensement 2026", description: "", closes_at: "2030-01-01T00:00:00Z", languages: ["ar", "fr", "en"] },
@@ -80,7 +81,9 @@ describe("public census form", () => {
     const { default: CensusForm } = await import("./CensusForm");
     render(
       <I18nProvider initial="fr">
-        <CensusForm params={{ token: "tok" }} />
+        <QueryProvider>
+          <CensusForm params={{ token: "tok" }} />
+        </QueryProvider>
       </I18nProvider>,
     );
     expect(await screen.findByRole("heading", { name: "استبيان" })).toBeTruthy();
@@ -111,7 +114,9 @@ describe("public census form", () => {
     const { default: CensusForm } = await import("./CensusForm");
     render(
       <I18nProvider initial="fr">
-        <CensusForm params={{ token: "bad" }} />
+        <QueryProvider>
+          <CensusForm params={{ token: "bad" }} />
+        </QueryProvider>
       </I18nProvider>,
     );
     expect((await screen.findByRole("alert")).textContent).toContain("هذا الرابط غير صالح");
@@ -121,7 +126,9 @@ describe("public census form", () => {
     const { default: CensusForm } = await import("./CensusForm");
     render(
       <I18nProvider initial="fr">
-        <CensusForm params={{ token: "tok" }} />
+        <QueryProvider>
+          <CensusForm params={{ token: "tok" }} />
+        </QueryProvider>
       </I18nProvider>,
     );
     await screen.findByRole("heading", { name: "استبيان" });

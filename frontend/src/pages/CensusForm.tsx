@@ -1,3 +1,4 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
@@ -50,29 +51,28 @@ export default function CensusForm({ params }: { params: Record<string, string> 
   const { query } = useLocation();
   const i18n = useI18n();
   const [want, setWant] = useState<Lang | undefined>(() => explicitLang(query));
-  const [form, setForm] = useState<Form | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [attempt, setAttempt] = useState(0);
+  // Each language asks the server again (gcTime 0): the answer may have been sent in another language meanwhile.
+  const loaded = useQuery({
+    queryKey: ["census-form", token, want],
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/v1/census/forms/{token}", { params: { path: { token }, query: { lang: want } }, signal })),
+    gcTime: 0,
+  });
+  const form = loaded.data;
+  const loadError = loaded.error;
 
   // A language in the link (?lang=ar) applies at once, even before the form (or its error) arrives.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, when the page opens
   useEffect(() => {
     const q = query.get("lang");
     if (isLang(q) && q !== i18n.lang) i18n.setLang(q);
   }, []);
 
+  // The page speaks the form's language (the one asked for, or the collectivity's).
+  const { lang, setLang } = i18n;
   useEffect(() => {
-    const ctrl = new AbortController();
-    setLoadError(null);
-    unwrap(api.GET("/api/v1/census/forms/{token}", { params: { path: { token }, query: { lang: want } }, signal: ctrl.signal }))
-      .then((f) => {
-        setForm(f);
-        if (f.language !== i18n.lang) i18n.setLang(f.language);
-      })
-      .catch((e: unknown) => {
-        if (!ctrl.signal.aborted) setLoadError(e);
-      });
-    return () => ctrl.abort();
-  }, [token, want, attempt]);
+    if (form && form.language !== lang) setLang(form.language);
+  }, [form, lang, setLang]);
 
   useEffect(() => {
     document.title = form ? form.labels.title : "Jisr";
@@ -87,7 +87,7 @@ export default function CensusForm({ params }: { params: Record<string, string> 
             <p className="alert-title">{i18n.t("census.invalidLink")}</p>
           </div>
         ) : (
-          <ErrorBox error={loadError} onRetry={() => setAttempt((n) => n + 1)} />
+          <ErrorBox error={loadError} onRetry={() => void loaded.refetch()} />
         )}
       </main>
     );

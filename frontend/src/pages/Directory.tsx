@@ -1,14 +1,13 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Field, PageHeader, Pagination } from "../components/ui";
-import { rememberCollectivities, useDebounced, useGovernorates } from "../hooks";
+import { rememberCollectivities, useGovernorates } from "../hooks";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
-import { useQueryState, useTitle } from "./common";
+import { useQueryState, useSearchText, useTitle } from "./common";
 import { GovernorateSelect } from "../components/Governorates";
 
 export const KINDS: Record<"FR" | "LB", string[]> = {
@@ -24,11 +23,7 @@ export default function Directory() {
   useTitle(t("nav.directory"));
   const [f, set] = useQueryState(KEYS);
   const govs = useGovernorates();
-  const [text, setText] = useState(f.q);
-  const q = useDebounced(text, 300);
-  useEffect(() => {
-    if (q !== f.q) set({ q });
-  }, [q]);
+  const [text, setText] = useSearchText(f.q, set);
   const offset = Number(f.offset) || 0;
   const country = f.country === "FR" || f.country === "LB" ? f.country : undefined;
 

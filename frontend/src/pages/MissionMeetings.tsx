@@ -215,7 +215,7 @@ function Availability({
 }) {
   const { t } = useI18n();
   const zoneHint = t("events.zoneHint", { zone: zoneName(t, timeZone), tz: timeZone });
-  const min = startsAt ? isoToZoned(startsAt, timeZone).slice(0, 10) + "T00:00" : undefined;
+  const min = startsAt ? `${isoToZoned(startsAt, timeZone).slice(0, 10)}T00:00` : undefined;
   const [cid, setCid] = useState<string | null>(null);
   const [start, setStart] = useState("");
   const [end, setEnd] = useState("");

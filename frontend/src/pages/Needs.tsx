@@ -1,15 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { api, unwrap } from "../api/client";
 import { canEdit, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
-import { useCollectivities, useDebounced } from "../hooks";
+import { useCollectivities } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
-import { useQueryState, useTitle } from "./common";
+import { useQueryState, useSearchText, useTitle } from "./common";
 import { GovernorateSelect } from "../components/Governorates";
 
 export const NEED_STATUSES = ["draft", "open", "in_discussion", "matched", "closed"] as const;
@@ -24,11 +23,7 @@ export default function Needs() {
   const { me } = useAuth();
   useTitle(t("nav.needs"));
   const [f, set] = useQueryState(KEYS);
-  const [text, setText] = useState(f.q);
-  const q = useDebounced(text, 300);
-  useEffect(() => {
-    if (q !== f.q) set({ q });
-  }, [q]);
+  const [text, setText] = useSearchText(f.q, set);
   const offset = Number(f.offset) || 0;
 
   const list = useQuery({

@@ -53,6 +53,7 @@ export function SignIn() {
               name="username"
               autoComplete="username"
               required
+              // biome-ignore lint/a11y/noAutofocus: the sign-in page has one task, typing the e-mail
               autoFocus
               value={email}
               onChange={(e) => setEmail(e.target.value)}

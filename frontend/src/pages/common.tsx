@@ -1,4 +1,5 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
+import { useDebounced } from "../hooks";
 import { navigate, useLocation, withQuery } from "../router";
 
 export function useTitle(title: string): void {
@@ -21,4 +22,15 @@ export function useQueryState<K extends string>(keys: readonly K[]): [Record<K, 
     navigate(withQuery(window.location.pathname || path, next), { replace: true });
   };
   return [values, set];
+}
+
+/** A search box's text, written to the URL's `q` once typing pauses (300 ms). */
+export function useSearchText(q: string, set: (patch: { q: string }) => void): [string, (text: string) => void] {
+  const [text, setText] = useState(q);
+  const typed = useDebounced(text, 300);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new pause in typing writes (q and set change with the URL)
+  useEffect(() => {
+    if (typed !== q) set({ q: typed });
+  }, [typed]);
+  return [text, setText];
 }
