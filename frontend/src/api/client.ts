@@ -1,26 +1,22 @@
-import createClient, { type Middleware } from "openapi-fetch";
+import createClient from "openapi-fetch";
 import { ApiError, isProblem } from "./problem";
 import type { paths } from "./schema";
 import { clearSession, getToken } from "./session";
 
-const auth: Middleware = {
-  onRequest({ request }) {
-    const token = getToken();
-    if (token && !request.headers.has("Authorization")) {
-      request.headers.set("Authorization", `Bearer ${token}`);
-    }
-    return request;
-  },
-  onResponse({ request, response }) {
-    // An expired or revoked token: forget it so the app shows the sign-in page.
-    if (response.status === 401 && request.headers.has("Authorization")) clearSession();
-    return response;
-  },
-};
+/**
+ * Every request to the API goes through here — typed calls (`api`), downloads and uploads alike: the bearer token on
+ * the way out; an expired or revoked token (401) is forgotten, so the app shows the sign-in page.
+ * `fetch` is looked up at call time (not captured once), so tests and polyfills can replace it.
+ */
+export async function send(request: Request): Promise<Response> {
+  const token = getToken();
+  if (token && !request.headers.has("Authorization")) request.headers.set("Authorization", `Bearer ${token}`);
+  const response = await globalThis.fetch(request);
+  if (response.status === 401 && request.headers.has("Authorization")) clearSession();
+  return response;
+}
 
-// `fetch` is looked up at call time (not captured once), so tests and polyfills can replace it.
-export const api = createClient<paths>({ baseUrl: "", fetch: (request) => globalThis.fetch(request) });
-api.use(auth);
+export const api = createClient<paths>({ baseUrl: "", fetch: send });
 
 interface FetchResult<T> {
   data?: T;

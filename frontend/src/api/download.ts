@@ -1,12 +1,11 @@
+import { send } from "./client";
 import { ApiError, isProblem } from "./problem";
-import { getToken } from "./session";
 
-/** Fetch a file from the API with the bearer token and hand it to the browser as a download. */
-export async function download(path: string, filename: string): Promise<void> {
-  const token = getToken();
+/** Send a request through the API client (token, 401 handling); a failure is an ApiError (problem+json). */
+async function call(request: Request): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    res = await send(request);
   } catch {
     throw new ApiError(0, null);
   }
@@ -19,7 +18,12 @@ export async function download(path: string, filename: string): Promise<void> {
     }
     throw new ApiError(res.status, isProblem(body) ? body : null);
   }
-  const blob = await res.blob();
+  return res;
+}
+
+/** Fetch a file from the API and hand it to the browser as a download. */
+export async function download(path: string, filename: string): Promise<void> {
+  const blob = await (await call(new Request(path))).blob();
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;
@@ -30,23 +34,16 @@ export async function download(path: string, filename: string): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** POST a file (multipart, field `file`) with the bearer token; returns the JSON answer. */
+/** POST a file (multipart, field `file`); returns the JSON answer. */
 export async function upload<T>(path: string, file: File): Promise<{ status: number; data: T; location: string | null }> {
-  const token = getToken();
   const body = new FormData();
   body.append("file", file);
-  let res: Response;
-  try {
-    res = await fetch(path, { method: "POST", body, headers: token ? { Authorization: `Bearer ${token}` } : {} });
-  } catch {
-    throw new ApiError(0, null);
-  }
+  const res = await call(new Request(path, { method: "POST", body }));
   let json: unknown = null;
   try {
     json = await res.json();
   } catch {
     /* empty */
   }
-  if (!res.ok) throw new ApiError(res.status, isProblem(json) ? json : null);
   return { status: res.status, data: json as T, location: res.headers.get("Location") };
 }

@@ -5,6 +5,7 @@ import type { components } from "../api/schema";
 import { useAuth } from "../auth";
 import { CollectivityPicker } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { LANGS, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useQueryState, useTitle } from "./common";
@@ -77,14 +78,7 @@ function Users() {
           <Field label={t("dir.search")}>{(p) => <input {...p} type="search" defaultValue={f.q} onChange={(e) => set({ q: e.target.value })} />}</Field>
           <Field label={t("field.role")}>
             {(p) => (
-              <select {...p} value={f.role} onChange={(e) => set({ role: e.target.value })}>
-                <option value="">{t("filter.all")}</option>
-                {ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {tv("role", r)}
-                  </option>
-                ))}
-              </select>
+              <EnumSelect {...p} value={f.role} values={ROLES} label={(r) => tv("role", r)} onChange={(v) => set({ role: v })} />
             )}
           </Field>
         </form>

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Async, Badge, Field, Pagination } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useI18n } from "../i18n";
 import { useQueryState } from "./common";
 
@@ -67,26 +68,12 @@ export default function Audit() {
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <Field label={t("audit.resource")}>
           {(p) => (
-            <select {...p} value={f.resource_type} onChange={(e) => set({ resource_type: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {RESOURCES.map((r) => (
-                <option key={r} value={r}>
-                  {tv("audit.res", r)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.resource_type} values={RESOURCES} label={(r) => tv("audit.res", r)} onChange={(v) => set({ resource_type: v })} />
           )}
         </Field>
         <Field label={t("audit.action")}>
           {(p) => (
-            <select {...p} value={f.action} onChange={(e) => set({ action: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {ACTIONS.map((a) => (
-                <option key={a} value={a}>
-                  {tv("audit.action", a)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.action} values={ACTIONS} label={(a) => tv("audit.action", a)} onChange={(v) => set({ action: v })} />
           )}
         </Field>
         <Field label={t("audit.actor")} hint={t("audit.actorHint")}>

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
@@ -60,29 +60,25 @@ function NewCampaign() {
   const [timezone, setTimezone] = useState("Asia/Beirut");
   const [languages, setLanguages] = useState<Lang[]>(["ar", "fr", "en"]);
   const [closes, setCloses] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const create = useMutation({
+    mutationFn: async () => {
       const c = await unwrap(
         api.POST("/api/v1/census/campaigns", {
           body: { ...texts, languages, timezone, closes_at: zonedToIso(`${closes}T23:59`, timezone) },
         }),
       );
       navigate(`/census/campaigns/${c.id}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
   };
   return (
     <details className="card">
       <summary>{t("census.newCampaign")}</summary>
       <form className="form" onSubmit={submit}>
-        <ErrorBox error={error} />
+        <ErrorBox error={create.error} />
         <p className="hint">{t("census.textsHint")}</p>
         {(["fr", "en", "ar"] as const).map((l) => {
           const tk = l === "fr" ? "title" : (`title_${l}` as const);
@@ -125,7 +121,7 @@ function NewCampaign() {
             )}
           </Field>
         </div>
-        <button type="submit" className="btn btn-primary" disabled={busy || !texts.title.trim() || !closes || languages.length === 0}>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending || !texts.title.trim() || !closes || languages.length === 0}>
           {t("census.createCampaign")}
         </button>
       </form>

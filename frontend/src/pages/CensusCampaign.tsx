@@ -5,6 +5,7 @@ import type { components } from "../api/schema";
 import { BarChart } from "../components/BarChart";
 import { CollectivityPicker, collectivityName } from "../components/CollectivityPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useCollectivities } from "../hooks";
 import { nameOf, useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
@@ -214,26 +215,12 @@ function Invitations({ id }: { id: string }) {
         </Field>
         <Field label={t("field.status")}>
           {(p) => (
-            <select {...p} value={f.state} onChange={(e) => set({ state: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {(["pending", "submitted", "revoked"] as const).map((s) => (
-                <option key={s} value={s}>
-                  {t(`census.inv.${s}`)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.state} values={(["pending", "submitted", "revoked"] as const)} label={(s) => t(`census.inv.${s}`)} onChange={(v) => set({ state: v })} />
           )}
         </Field>
         <Field label={t("census.mail")}>
           {(p) => (
-            <select {...p} value={f.mail} onChange={(e) => set({ mail: e.target.value, offset: null })}>
-              <option value="">{t("filter.all")}</option>
-              {MAIL.map((m) => (
-                <option key={m} value={m}>
-                  {t(`census.mail.${m}`)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.mail} values={MAIL} label={(m) => t(`census.mail.${m}`)} onChange={(v) => set({ mail: v, offset: null })} />
           )}
         </Field>
       </form>

@@ -4,6 +4,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Field, PageHeader, Pagination } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { rememberCollectivities, useGovernorates } from "../hooks";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
@@ -71,23 +72,12 @@ export default function Directory() {
         </Field>
         <Field label={t("field.country")}>
           {(p) => (
-            <select {...p} value={f.country} onChange={(e) => set({ country: e.target.value, kind: null, governorate: null })}>
-              <option value="">{t("filter.all")}</option>
-              <option value="LB">{t("country.LB")}</option>
-              <option value="FR">{t("country.FR")}</option>
-            </select>
+            <EnumSelect {...p} value={f.country} values={["LB", "FR"] as const} label={(c) => tv("country", c)} onChange={(v) => set({ country: v, kind: null, governorate: null })} />
           )}
         </Field>
         <Field label={t("field.kind")}>
           {(p) => (
-            <select {...p} value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {(country ? KINDS[country] : ALL_KINDS).map((k) => (
-                <option key={k} value={k}>
-                  {tv("kind", k)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.kind} values={(country ? KINDS[country] : ALL_KINDS)} label={(k) => tv("kind", k)} onChange={(v) => set({ kind: v })} />
           )}
         </Field>
         {country !== "FR" && (

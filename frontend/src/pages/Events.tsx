@@ -1,9 +1,10 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useMemo, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useI18n, type I18n } from "../i18n";
 import { Link, navigate, withQuery } from "../router";
 import { isoToZoned, zonedToIso } from "../zoned";
@@ -93,26 +94,12 @@ export default function Events() {
         )}
         <Field label={t("field.kind")}>
           {(p) => (
-            <select {...p} value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {EVENT_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {tv("eventKind", k)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.kind} values={EVENT_KINDS} label={(k) => tv("eventKind", k)} onChange={(v) => set({ kind: v })} />
           )}
         </Field>
         <Field label={t("field.status")}>
           {(p) => (
-            <select {...p} value={f.status} onChange={(e) => set({ status: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {EVENT_STATUSES.map((k) => (
-                <option key={k} value={k}>
-                  {tv("eventStatus", k)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.status} values={EVENT_STATUSES} label={(k) => tv("eventStatus", k)} onChange={(v) => set({ status: v })} />
           )}
         </Field>
       </form>
@@ -255,15 +242,10 @@ function NewEvent() {
     audience: "both" as NonNullable<EventCreate["audience"]>,
     capacity: "",
   });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   const patch = (p: Partial<typeof form>) => setForm((f) => ({ ...f, ...p }));
   const zoneHint = t("events.zoneHint", { zone: zoneName(t, form.timezone), tz: form.timezone });
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const create = useMutation({
+    mutationFn: async () => {
       const ev = await unwrap(
         api.POST("/api/v1/events", {
           body: {
@@ -284,16 +266,17 @@ function NewEvent() {
         }),
       );
       navigate(`/events/${ev.id}`);
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
   };
   return (
     <details className="card">
       <summary>{t("events.new")}</summary>
       <form className="form" onSubmit={submit}>
-        <ErrorBox error={error} />
+        <ErrorBox error={create.error} />
         <div className="row">
           <Field label={t("field.kind")}>
             {(p) => (
@@ -343,7 +326,7 @@ function NewEvent() {
           <Field label={t("events.onlineUrl")}>{(p) => <input {...p} type="url" dir="ltr" value={form.online_url} onChange={(e) => patch({ online_url: e.target.value })} />}</Field>
         </div>
         <Field label={t("field.description")}>{(p) => <textarea {...p} rows={3} value={form.description} onChange={(e) => patch({ description: e.target.value })} />}</Field>
-        <button type="submit" className="btn btn-primary" disabled={busy || !form.title.trim() || !form.start || !form.end}>
+        <button type="submit" className="btn btn-primary" disabled={create.isPending || !form.title.trim() || !form.start || !form.end}>
           {t("events.create")}
         </button>
       </form>

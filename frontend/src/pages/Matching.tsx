@@ -7,6 +7,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { GovernorateSelect } from "../components/Governorates";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useCollectivities, useNeeds, type Collectivity } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
@@ -92,11 +93,7 @@ export default function Matching() {
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label={t("dir.filters")}>
         <Field label={t("match.kind")}>
           {(p) => (
-            <select {...p} value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              <option value="new">{t("matchKind.new")}</option>
-              <option value="relaunch">{t("matchKind.relaunch")}</option>
-            </select>
+            <EnumSelect {...p} value={f.kind} values={["new", "relaunch"] as const} label={(k) => tv("matchKind", k)} onChange={(v) => set({ kind: v })} />
           )}
         </Field>
         <Field label={t("field.governorate")}>
@@ -107,14 +104,7 @@ export default function Matching() {
         </Field>
         <Field label={t("match.minScore")}>
           {(p) => (
-            <select {...p} value={minScore ?? ""} onChange={(e) => set({ min_score: e.target.value || null })}>
-              <option value="">{t("filter.all")}</option>
-              {MIN_SCORES.map((v) => (
-                <option key={v} value={v}>
-                  {t("match.atLeast", { n: num(v) })}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={minScore ?? ""} values={MIN_SCORES} label={(v) => t("match.atLeast", { n: num(v) })} onChange={(v) => set({ min_score: v || null })} />
           )}
         </Field>
         <Field label={t("match.columns")}>

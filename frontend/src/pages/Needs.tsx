@@ -5,6 +5,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { ExportButton } from "../components/ExportButton";
 import { TagSelect } from "../components/TagPicker";
 import { Bdi, Async, Badge, Field, PageHeader, Pagination, toneOf } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useCollectivities } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link } from "../router";
@@ -53,14 +54,7 @@ export default function Needs() {
   const select = (key: (typeof KEYS)[number], options: readonly string[], prefix: string, label: string) => (
     <Field label={label}>
       {(p) => (
-        <select {...p} value={f[key]} onChange={(e) => set({ [key]: e.target.value })}>
-          <option value="">{t("filter.all")}</option>
-          {options.map((o) => (
-            <option key={o} value={o}>
-              {tv(prefix, o)}
-            </option>
-          ))}
-        </select>
+        <EnumSelect {...p} value={f[key]} values={options} label={(o) => tv(prefix, o)} onChange={(v) => set({ [key]: v })} />
       )}
     </Field>
   );

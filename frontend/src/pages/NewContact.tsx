@@ -1,3 +1,4 @@
+import { useMutation } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
@@ -12,14 +13,8 @@ export function NewContact({ collectivityId, onCreated }: { collectivityId: stri
   const [email, setEmail] = useState("");
   const [phone, setPhone] = useState("");
   const [consent, setConsent] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const errs = error instanceof ApiError ? error.fieldErrors() : {};
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+  const create = useMutation({
+    mutationFn: async () => {
       await unwrap(
         api.POST("/api/v1/contacts", {
           body: {
@@ -40,17 +35,18 @@ export function NewContact({ collectivityId, onCreated }: { collectivityId: stri
       setPhone("");
       setConsent(false);
       onCreated();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    },
+  });
+  const errs = create.error instanceof ApiError ? create.error.fieldErrors() : {};
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    create.mutate();
   };
   return (
     <details>
       <summary>{t("col.addContact")}</summary>
       <form className="form" onSubmit={submit}>
-        <ErrorBox error={error} />
+        <ErrorBox error={create.error} />
         <div className="row">
           <Field label={t("field.fullName")} error={errs.full_name}>
             {(p) => <input {...p} required maxLength={200} value={fullName} onChange={(e) => setFullName(e.target.value)} />}
@@ -69,7 +65,7 @@ export function NewContact({ collectivityId, onCreated }: { collectivityId: stri
           <input type="checkbox" required checked={consent} onChange={(e) => setConsent(e.target.checked)} /> {t("col.consentGiven")}
         </label>
         <div className="form-actions">
-          <button type="submit" className="btn btn-primary" disabled={busy || !fullName.trim() || !consent}>
+          <button type="submit" className="btn btn-primary" disabled={create.isPending || !fullName.trim() || !consent}>
             {t("col.saveContact")}
           </button>
         </div>

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { Async, Badge, ErrorBox, Field, Pagination } from "../components/ui";
+import { EnumSelect } from "../components/EnumSelect";
 import { useI18n } from "../i18n";
 import { useQueryState } from "./common";
 
@@ -58,23 +59,12 @@ export default function Outbox() {
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <Field label={t("field.status")}>
           {(p) => (
-            <select {...p} value={f.status} onChange={(e) => set({ status: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {tv("outbox.status", s)}
-                </option>
-              ))}
-            </select>
+            <EnumSelect {...p} value={f.status} values={STATUSES} label={(s) => tv("outbox.status", s)} onChange={(v) => set({ status: v })} />
           )}
         </Field>
         <Field label={t("outbox.channel")}>
           {(p) => (
-            <select {...p} value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-              <option value="">{t("filter.all")}</option>
-              <option value="email">{t("outbox.email")}</option>
-              <option value="webhook">{t("outbox.webhook")}</option>
-            </select>
+            <EnumSelect {...p} value={f.kind} values={["email", "webhook"] as const} label={(k) => t(`outbox.${k}`)} onChange={(v) => set({ kind: v })} />
           )}
         </Field>
         <Field label={t("outbox.recipient")}>
