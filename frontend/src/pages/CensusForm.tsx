@@ -1,36 +1,27 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import type { components } from "../api/schema";
-import { ThemeChooser } from "../components/ThemeChooser";
 import { ErrorBox, Loading } from "../components/ui";
 import { isLang, useI18n, type Lang, type MessageKey } from "../i18n";
 import { parseWholeNumber, parseYear, westernDigits, type ParsedNumber } from "../numbers";
 import { useLocation } from "../router";
+import {
+  ContactSection,
+  FormerPartnersSection,
+  NeedsSection,
+  nextKey,
+  PrioritiesSection,
+  type Errors,
+  type FieldKit,
+  type NeedRow,
+  type PartnerRow,
+} from "./CensusFormSections";
 
 type Form = components["schemas"]["CensusForm"];
 type Answer = components["schemas"]["CensusAnswer"];
-type Priority = components["schemas"]["Priority"];
 
-interface NeedRow {
-  key: number;
-  id: string | null;
-  title: string;
-  description: string;
-  tag_ids: string[];
-  priority: Priority;
-  estimated_budget_eur: string;
-}
-interface PartnerRow {
-  key: number;
-  name: string;
-  since_year: string;
-  until_year: string;
-}
-
-let seq = 0;
-const nextKey = () => ++seq;
 const LANG_NAMES: Record<Lang, string> = { fr: "Français", en: "English", ar: "العربية" };
 
 function explicitLang(query: URLSearchParams): Lang | undefined {
@@ -102,7 +93,6 @@ export default function CensusForm({ params }: { params: Record<string, string> 
   return <CensusFormBody key={form.language} token={token} form={form} onLang={setWant} />;
 }
 
-type Errors = Record<string, MessageKey>;
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 ().-]{4,40}$/;
@@ -130,18 +120,9 @@ function serverMessage(field: string): MessageKey {
   }
 }
 
-function FieldError({ id, errors }: { id: string; errors: Errors }) {
-  const { t } = useI18n();
-  const key = errors[id];
-  return key ? (
-    <p className="field-error" id={`${id}-err`}>
-      {t(key)}
-    </p>
-  ) : null;
-}
 
 function CensusFormBody({ token, form, onLang }: { token: string; form: Form; onLang: (l: Lang) => void }) {
-  const { t, date, num } = useI18n();
+  const { t, date } = useI18n();
   const L = form.labels;
   const a = form.answer;
   const [contact, setContact] = useState({
@@ -179,8 +160,6 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
   const [sent, setSent] = useState<string | null>(form.status !== "not_submitted" ? form.submitted_at : null);
   const readOnly = !form.editable;
 
-  const roots = useMemo(() => form.themes.filter((th) => !th.parent_id), [form.themes]);
-  const themeLabel = (id: string) => form.themes.find((th) => th.id === id)?.label ?? "";
 
   // Focus (and so scroll to) the first field to correct, once it is rendered with its message.
   useEffect(() => {
@@ -301,18 +280,6 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
     }
   };
 
-  const setNeed = (key: number, patch: Partial<NeedRow>) =>
-    setNeeds((rows) => rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
-  const setPartner = (key: number, patch: Partial<PartnerRow>) =>
-    setPartners((rows) => rows.map((r) => (r.key === key ? { ...r, ...patch } : r)));
-  const move = (i: number, d: -1 | 1) =>
-    setPriorities((p) => {
-      const n = [...p];
-      const j = i + d;
-      if (j < 0 || j >= n.length) return p;
-      [n[i], n[j]] = [n[j], n[i]];
-      return n;
-    });
   const collectivity = form.language === "ar" && form.collectivity.name_ar ? form.collectivity.name_ar : form.collectivity.name;
   const errorCount = Object.keys(errors).length;
 
@@ -323,6 +290,7 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
         {t("census.understood", { value: show(parsed.value) })}
       </p>
     ) : null;
+  const kit: FieldKit = { errors, fieldProps, clear, understood };
 
   return (
     <main id="main" className="census">
@@ -372,265 +340,13 @@ function CensusFormBody({ token, form, onLang }: { token: string; form: Form; on
 
       <form onSubmit={submit} noValidate>
         <fieldset disabled={readOnly || busy} className="plain">
-          <section className="card" aria-labelledby="cf-contact">
-            <h2 id="cf-contact">{L.contact_section}</h2>
-            <div className="field">
-              <label htmlFor="cf-name">{L.contact_full_name} *</label>
-              <input
-                {...fieldProps("cf-name")}
-                required
-                maxLength={200}
-                autoComplete="name"
-                value={contact.full_name}
-                onChange={(e) => {
-                  clear("cf-name");
-                  setContact({ ...contact, full_name: e.target.value });
-                }}
-              />
-              <FieldError id="cf-name" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="cf-role">{L.contact_role}</label>
-              <input {...fieldProps("cf-role")} maxLength={100} autoComplete="organization-title" value={contact.role} onChange={(e) => setContact({ ...contact, role: e.target.value })} />
-              <FieldError id="cf-role" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="cf-email">{L.contact_email}</label>
-              <input
-                {...fieldProps("cf-email")}
-                type="email"
-                dir="ltr"
-                maxLength={254}
-                autoComplete="email"
-                value={contact.email}
-                onChange={(e) => {
-                  clear("cf-email");
-                  setContact({ ...contact, email: e.target.value });
-                }}
-              />
-              <FieldError id="cf-email" errors={errors} />
-            </div>
-            <div className="field">
-              <label htmlFor="cf-phone">{L.contact_phone}</label>
-              <input
-                {...fieldProps("cf-phone")}
-                type="tel"
-                dir="ltr"
-                maxLength={40}
-                autoComplete="tel"
-                value={contact.phone}
-                onChange={(e) => {
-                  clear("cf-phone");
-                  setContact({ ...contact, phone: e.target.value });
-                }}
-              />
-              <FieldError id="cf-phone" errors={errors} />
-            </div>
-            <label className="check">
-              <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} /> {t("census.consent", { collectivity })}
-            </label>
-          </section>
+          <ContactSection kit={kit} labels={L} contact={contact} setContact={setContact} consent={consent} setConsent={setConsent} collectivity={collectivity} />
 
-          <section className="card" aria-labelledby="cf-prio">
-            <h2 id="cf-prio">{L.priorities_section}</h2>
-            <p className="hint">{L.priorities_help}</p>
-            <fieldset>
-              <legend className="visually-hidden">{L.priorities_section}</legend>
-              <ul className="census-options">
-                {roots.map((th, i) => (
-                  <li key={th.id}>
-                    <label className="check">
-                      <input
-                        type="checkbox"
-                        id={i === 0 ? "cf-prio-first" : undefined}
-                        checked={priorities.includes(th.id)}
-                        disabled={!priorities.includes(th.id) && priorities.length >= 10}
-                        onChange={(e) =>
-                          setPriorities((p) => (e.target.checked ? [...p, th.id] : p.filter((x) => x !== th.id)))
-                        }
-                      />{" "}
-                      {th.label}
-                    </label>
-                  </li>
-                ))}
-              </ul>
-              <FieldError id="cf-prio-first" errors={errors} />
-            </fieldset>
-            {priorities.length > 0 && (
-              <ol className="ranking" aria-label={L.priorities_section}>
-                {priorities.map((id, i) => (
-                  <li key={id}>
-                    <span>{themeLabel(id)}</span>
-                    <span className="ranking-tools">
-                      <button type="button" className="btn btn-small" onClick={() => move(i, -1)} disabled={i === 0} aria-label={t("census.moveUp", { item: themeLabel(id) })}>
-                        ↑
-                      </button>
-                      <button
-                        type="button"
-                        className="btn btn-small"
-                        onClick={() => move(i, 1)}
-                        disabled={i === priorities.length - 1}
-                        aria-label={t("census.moveDown", { item: themeLabel(id) })}
-                      >
-                        ↓
-                      </button>
-                    </span>
-                  </li>
-                ))}
-              </ol>
-            )}
-          </section>
+          <PrioritiesSection kit={kit} labels={L} themes={form.themes} priorities={priorities} setPriorities={setPriorities} />
 
-          <section className="card" aria-labelledby="cf-needs">
-            <h2 id="cf-needs">{L.needs_section}</h2>
-            <p className="hint">{L.needs_help}</p>
-            {needs.map((n, idx) => {
-              const id = (s: string) => `cf-need-${n.key}-${s}`;
-              return (
-                <fieldset key={n.key} className="census-need">
-                  <legend>
-                    {L.needs_section} {idx + 1}
-                  </legend>
-                  <div className="field">
-                    <label htmlFor={id("title")}>{L.need_title} *</label>
-                    <input
-                      {...fieldProps(id("title"))}
-                      required
-                      maxLength={300}
-                      value={n.title}
-                      onChange={(e) => {
-                        clear(id("title"));
-                        setNeed(n.key, { title: e.target.value });
-                      }}
-                    />
-                    <FieldError id={id("title")} errors={errors} />
-                  </div>
-                  <div className="field">
-                    <label htmlFor={id("desc")}>{L.need_description}</label>
-                    <textarea {...fieldProps(id("desc"))} rows={4} maxLength={3000} value={n.description} onChange={(e) => setNeed(n.key, { description: e.target.value })} />
-                    <FieldError id={id("desc")} errors={errors} />
-                  </div>
-                  <ThemeChooser
-                    legend={L.need_themes}
-                    themes={form.themes}
-                    value={n.tag_ids}
-                    onChange={(ids) => {
-                      clear(id("themes"));
-                      setNeed(n.key, { tag_ids: ids });
-                    }}
-                    buttonId={id("themes")}
-                    describedBy={errors[id("themes")] ? `${id("themes")}-err` : undefined}
-                  />
-                  <FieldError id={id("themes")} errors={errors} />
-                  <div className="row">
-                    <div className="field">
-                      <label htmlFor={id("prio")}>{L.need_priority}</label>
-                      <select {...fieldProps(id("prio"))} value={n.priority} onChange={(e) => setNeed(n.key, { priority: e.target.value as Priority })}>
-                        {form.priorities.map((p) => (
-                          <option key={p.value} value={p.value}>
-                            {p.label}
-                          </option>
-                        ))}
-                      </select>
-                    </div>
-                    <div className="field">
-                      <label htmlFor={id("budget")}>{L.need_budget}</label>
-                      <input
-                        {...fieldProps(id("budget"))}
-                        inputMode="decimal"
-                        dir="ltr"
-                        maxLength={40}
-                        value={n.estimated_budget_eur}
-                        onChange={(e) => {
-                          clear(id("budget"));
-                          setNeed(n.key, { estimated_budget_eur: e.target.value });
-                        }}
-                      />
-                      <FieldError id={id("budget")} errors={errors} />
-                      {understood(id("budget"), n.estimated_budget_eur, parseWholeNumber(n.estimated_budget_eur), (v) => t("census.euros", { n: num(v) }))}
-                    </div>
-                  </div>
-                  <button type="button" className="btn btn-danger btn-small" onClick={() => setNeeds((rows) => rows.filter((r) => r.key !== n.key))}>
-                    {L.need_remove}
-                  </button>
-                </fieldset>
-              );
-            })}
-            <button
-              type="button"
-              className="btn"
-              onClick={() =>
-                setNeeds((rows) => [
-                  ...rows,
-                  { key: nextKey(), id: null, title: "", description: "", tag_ids: [], priority: "medium", estimated_budget_eur: "" },
-                ])
-              }
-            >
-              + {L.need_add}
-            </button>
-          </section>
+          <NeedsSection kit={kit} labels={L} form={form} needs={needs} setNeeds={setNeeds} />
 
-          <section className="card" aria-labelledby="cf-former">
-            <h2 id="cf-former">{L.former_section}</h2>
-            <fieldset>
-              <legend>{L.former_question}</legend>
-              <label className="check">
-                <input type="radio" name="cf-had" checked={hadPartner === true} onChange={() => {
-                  setHadPartner(true);
-                  if (partners.length === 0) setPartners([{ key: nextKey(), name: "", since_year: "", until_year: "" }]);
-                }} /> {L.yes}
-              </label>{" "}
-              <label className="check">
-                <input type="radio" name="cf-had" checked={hadPartner === false} onChange={() => setHadPartner(false)} /> {L.no}
-              </label>
-            </fieldset>
-            {hadPartner &&
-              partners.map((p) => {
-                const id = (s: string) => `cf-p-${p.key}-${s}`;
-                const year = (field: "since_year" | "until_year", suffix: string, label: string) => (
-                  <div className="field">
-                    <label htmlFor={id(suffix)}>{label}</label>
-                    <input
-                      {...fieldProps(id(suffix))}
-                      inputMode="numeric"
-                      dir="ltr"
-                      maxLength={12}
-                      value={p[field]}
-                      onChange={(e) => {
-                        clear(id(suffix));
-                        setPartner(p.key, { [field]: e.target.value });
-                      }}
-                    />
-                    <FieldError id={id(suffix)} errors={errors} />
-                    {understood(id(suffix), p[field], parseYear(p[field]), String)}
-                  </div>
-                );
-                return (
-                  <div key={p.key} className="row census-partner">
-                    <div className="field">
-                      <label htmlFor={id("name")}>{L.former_name}</label>
-                      <input
-                        {...fieldProps(id("name"))}
-                        maxLength={200}
-                        value={p.name}
-                        onChange={(e) => {
-                          clear(id("name"));
-                          setPartner(p.key, { name: e.target.value });
-                        }}
-                      />
-                      <FieldError id={id("name")} errors={errors} />
-                    </div>
-                    {year("since_year", "since", L.former_since)}
-                    {year("until_year", "until", L.former_until)}
-                  </div>
-                );
-              })}
-            {hadPartner && (
-              <button type="button" className="btn btn-small" onClick={() => setPartners((r) => [...r, { key: nextKey(), name: "", since_year: "", until_year: "" }])}>
-                + {L.former_name}
-              </button>
-            )}
-          </section>
+          <FormerPartnersSection kit={kit} labels={L} hadPartner={hadPartner} setHadPartner={setHadPartner} partners={partners} setPartners={setPartners} />
         </fieldset>
         {error ? (
           <div id="cf-error" tabIndex={-1}>

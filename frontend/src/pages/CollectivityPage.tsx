@@ -6,7 +6,7 @@ import { collectivityName } from "../components/CollectivityPicker";
 import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, PageHeader, toneOf } from "../components/ui";
 import { rememberCollectivities, useCollectivities, useGovernorates, useNeeds } from "../hooks";
-import { ProposalCard } from "./Matching";
+import { ProposalCard } from "./ProposalCard";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useTitle } from "./common";

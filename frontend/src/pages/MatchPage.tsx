@@ -6,7 +6,7 @@ import { useCollectivities, useNeeds } from "../hooks";
 import { useI18n } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useTitle } from "./common";
-import { ProposalCard } from "./Matching";
+import { ProposalCard } from "./ProposalCard";
 
 /** One proposal, where the e-mails about it lead: its sides, need, reasons, history, and the moves the reader may make
  * (coordinators: every allowed one; members of either side: accept or decline). */

@@ -1,22 +1,20 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { api, etagOf, unwrap } from "../api/client";
+import { useState, type FormEvent } from "react";
+import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { GovernorateSelect } from "../components/Governorates";
 import { TagSelect } from "../components/TagPicker";
-import { Bdi, Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
+import { Async, ErrorBox, Field, PageHeader } from "../components/ui";
 import { EnumSelect } from "../components/EnumSelect";
-import { useCollectivities, useNeeds, type Collectivity } from "../hooks";
+import { useCollectivities, useNeeds } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
-import { Link } from "../router";
 import { useQueryState, useTitle } from "./common";
+import { BOARD, ProposalCard } from "./ProposalCard";
 
-type Match = components["schemas"]["MatchPublic"];
 type MatchStatus = components["schemas"]["MatchStatus"];
 type Run = components["schemas"]["MatchRunPublic"];
-export const BOARD: MatchStatus[] = ["proposed", "shortlisted", "contacted", "accepted", "meeting_scheduled", "partnership_formed"];
 const CLOSED: MatchStatus[] = ["declined", "rejected", "expired"];
 export const FACTORS = ["theme", "history", "scale", "capacity", "preferences"] as const;
 const DEFAULT_WEIGHTS: Record<(typeof FACTORS)[number], number> = { theme: 5, history: 2, scale: 1, capacity: 1, preferences: 1 };
@@ -243,211 +241,5 @@ function RunForm({ onDone }: { onDone: (run: Run) => void }) {
         </div>
       </form>
     </details>
-  );
-}
-
-export function ProposalCard({
-  m,
-  names,
-  needTitle,
-  onChanged,
-  focus = false,
-  onMoved,
-  expanded = false,
-}: {
-  m: Match;
-  names: Record<string, Collectivity | null>;
-  needTitle: string | undefined;
-  onChanged: () => void;
-  /** Take the focus (after a keyboard move put the card in another column). */
-  focus?: boolean;
-  /** Given: the card moves to the next or previous column with the arrow keys. */
-  onMoved?: (to: MatchStatus) => void;
-  /** Show the reasons and history from the start (the proposal's own page). */
-  expanded?: boolean;
-}) {
-  const { t, tv, lang, dir, num, date } = useI18n();
-  const self = useRef<HTMLElement>(null);
-  const [keyNote, setKeyNote] = useState("");
-  useEffect(() => {
-    if (focus) self.current?.focus();
-  }, [focus]);
-  const { me } = useAuth();
-  const [open, setOpen] = useState(expanded);
-  const [to, setTo] = useState<MatchStatus | "">("");
-  const [note, setNote] = useState("");
-  const [when, setWhen] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const allowed = m.allowed_transitions.filter(
-    (s) => isStaff(me) || s === "accepted" || s === "declined",
-  );
-  const transition = async (target: MatchStatus, fullNote: string) => {
-    const current = await api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: m.id } } });
-    await unwrap(
-      api.POST("/api/v1/matches/{match_id}/transitions", {
-        params: { path: { match_id: m.id }, header: { "if-match": etagOf(current.response) } as never },
-        body: { to: target, note: fullNote },
-      }),
-    );
-  };
-  // Arrow keys on the card itself: the neighbouring column in reading order (mirrored in Arabic).
-  const onKey = async (e: KeyboardEvent<HTMLElement>) => {
-    if (!onMoved || e.target !== e.currentTarget || busy || e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
-    const forward = (e.key === "ArrowRight") === (dir === "ltr");
-    const i = BOARD.indexOf(m.status);
-    const target = i < 0 ? undefined : BOARD[i + (forward ? 1 : -1)];
-    e.preventDefault();
-    if (!target || !allowed.includes(target)) {
-      setKeyNote(t("match.cannotMove"));
-      return;
-    }
-    setKeyNote("");
-    if (target === "meeting_scheduled") {
-      // That move asks for a date: open the form on it.
-      setTo(target);
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await transition(target, "");
-      onMoved(target);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const move = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!to) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const fullNote = to === "meeting_scheduled" && when ? `${t("match.meetingOn", { when: date(when, true) })}${note ? ` — ${note}` : ""}` : note;
-      await transition(to, fullNote);
-      setTo("");
-      setNote("");
-      setWhen("");
-      onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  const weightSum = m.reasons.reduce((sum, r) => sum + r.weight, 0) || 1;
-  const reasonLabel = (r: components["schemas"]["Reason"]) => (lang === "ar" ? r.label_ar : lang === "en" ? r.label_en : r.label_fr);
-  const french = m.french_collectivity_ids.map((id) => collectivityName(names[id], lang)).join(" + ");
-  return (
-    <article
-      ref={self}
-      className="proposal"
-      aria-label={`${collectivityName(names[m.lebanese_collectivity_id], lang)} ↔ ${french}`}
-      tabIndex={onMoved ? 0 : undefined}
-      aria-describedby={onMoved ? "board-keys" : undefined}
-      aria-busy={busy || undefined}
-      onKeyDown={onMoved ? (e) => void onKey(e) : undefined}
-    >
-      <p className="proposal-need">
-        <Link to={`/needs/${m.need_id}`}>{needTitle ?? "…"}</Link>
-      </p>
-      <p>
-        <Link to={`/collectivities/${m.lebanese_collectivity_id}`}><Bdi>{collectivityName(names[m.lebanese_collectivity_id], lang)}</Bdi></Link> ↔{" "}
-        {m.french_collectivity_ids.map((id, i) => (
-          <span key={id}>
-            {i > 0 && " + "}
-            <Link to={`/collectivities/${id}`}><Bdi>{collectivityName(names[id], lang)}</Bdi></Link>
-          </span>
-        ))}
-      </p>
-      <p className="proposal-meta">
-        <span className="score" title={t("match.score")}>
-          {num(Math.round(m.score * 100))} %
-        </span>{" "}
-        <span className="muted">#{m.rank}</span> {m.kind === "relaunch" && <Badge tone="warn">{t("matchKind.relaunch")}</Badge>}{" "}
-        {m.pooled && <Badge>{t("match.pool")}</Badge>}
-      </p>
-      <button type="button" className="btn btn-small" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-        {open ? t("match.hide") : t("match.details")}
-      </button>
-      {open && (
-        <div className="proposal-details">
-          <table className="table reasons">
-            <caption>{t("match.why")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("match.factor")}</th>
-                <th scope="col" className="num">{t("match.value")}</th>
-                <th scope="col" className="num">{t("match.weight")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {m.reasons.map((r) => (
-                <tr key={r.factor}>
-                  <th scope="row">
-                    {t(`factor.${r.factor}` as MessageKey)}
-                    <br />
-                    <small className="muted">{reasonLabel(r)}</small>
-                  </th>
-                  <td className="num">
-                    <meter min={0} max={1} value={r.value} aria-hidden="true" /> {num(Math.round(r.value * 100))} %
-                  </td>
-                  <td className="num">{num(Math.round((r.weight / weightSum) * 100))} %</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {m.history.length > 0 && (
-            <>
-              <h3>{t("match.history")}</h3>
-              <ol className="history">
-                {m.history.map((h, i) => (
-                  <li key={i}>
-                    {tv("matchStatus", h.from)} → {tv("matchStatus", h.to)} · {h.by} · {date(h.at, true)}
-                    {h.note && <p className="prose small" dir="auto">{h.note}</p>}
-                  </li>
-                ))}
-              </ol>
-            </>
-          )}
-        </div>
-      )}
-      {keyNote && (
-        <p className="hint" role="status">
-          {keyNote}
-        </p>
-      )}
-      {allowed.length > 0 && (
-        <form className="proposal-move" onSubmit={move}>
-          <ErrorBox error={error} />
-          <Field label={t("match.moveTo")}>
-            {(p) => (
-              <select {...p} value={to} onChange={(e) => setTo(e.target.value as MatchStatus)}>
-                <option value="">—</option>
-                {allowed.map((s) => (
-                  <option key={s} value={s}>
-                    {tv("matchStatus", s)}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {to === "meeting_scheduled" && (
-            <Field label={t("match.meetingWhen")}>{(p) => <input {...p} type="datetime-local" value={when} onChange={(e) => setWhen(e.target.value)} />}</Field>
-          )}
-          {to && (
-            <Field label={t("match.note")}>{(p) => <textarea {...p} rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />}</Field>
-          )}
-          {to && (
-            <button type="submit" className="btn btn-primary btn-small" disabled={busy || (to === "meeting_scheduled" && !when)}>
-              {t("match.confirmMove")}
-            </button>
-          )}
-        </form>
-      )}
-    </article>
   );
 }
