@@ -7,7 +7,8 @@ its own with a random name there, and drops it at the end).
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,55 @@ def database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{_DB_NAME}" WITH (FORCE)'))
         admin.dispose()
+
+
+class Env:
+    """The JISR_ settings of one test (the ``env`` fixture): ``env.set(smtp_host="127.0.0.1")`` sets
+    JISR_SMTP_HOST and the next ``get_settings()`` reads it; a change of ``database_url`` or a ``db_*``
+    setting also makes the next session use a new engine built from them."""
+
+    def __init__(self) -> None:
+        self.engine_changed = False
+
+    def set(self, **values: str) -> None:
+        for name, value in values.items():
+            os.environ[f"JISR_{name.upper()}"] = value
+        self._reread(values)
+
+    def unset(self, *names: str) -> None:
+        for name in names:
+            os.environ.pop(f"JISR_{name.upper()}", None)
+        self._reread(names)
+
+    def _reread(self, names: Iterable[str]) -> None:
+        get_settings.cache_clear()
+        if any(n == "database_url" or n.startswith("db_") for n in names):
+            reset_engine()
+            self.engine_changed = True
+
+
+@contextmanager
+def settings_restored() -> Iterator[Env]:
+    """Changes of settings inside, then the JISR_ environment put back as it was (whatever changed it:
+    ``Env``, or the code under test, as ``jisr serve`` does) and the settings read again."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("JISR_")}
+    changes = Env()
+    try:
+        yield changes
+    finally:
+        for name in [k for k in os.environ if k.startswith("JISR_") and k not in saved]:
+            del os.environ[name]
+        os.environ.update(saved)
+        get_settings.cache_clear()
+        if changes.engine_changed:
+            reset_engine()
+
+
+@pytest.fixture(autouse=True)
+def env() -> Iterator[Env]:
+    """The one place tests change settings (``env.set(...)``): every test starts from the suite's own."""
+    with settings_restored() as changes:
+        yield changes
 
 
 def _wipe() -> None:

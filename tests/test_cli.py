@@ -1,8 +1,6 @@
 """The `jisr` command: `users create` and `migrate`."""
 
-import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,11 +9,10 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from jisr.cli import app
-from jisr.core.config import get_settings
-from jisr.core.db import get_engine, new_session, reset_engine
+from jisr.core.db import get_engine, new_session
 from jisr.models import metadata
 from jisr.tags.models import ThematicTag
-from tests.conftest import Api
+from tests.conftest import Api, Env
 
 runner = CliRunner()
 
@@ -90,19 +87,11 @@ def test_migrate_is_idempotent_on_a_migrated_database() -> None:
 
 
 @pytest.fixture
-def fresh_sqlite() -> Iterator[Path]:
-    """Point the settings at an empty SQLite file for the duration of a test, then back."""
-    saved = os.environ["JISR_DATABASE_URL"]
+def fresh_sqlite(env: Env) -> Path:
+    """Point the settings at an empty SQLite file for the duration of a test (``env`` puts them back)."""
     path = Path(tempfile.mkdtemp(prefix="jisr-cli-")) / "fresh.db"
-    os.environ["JISR_DATABASE_URL"] = f"sqlite:///{path}"
-    get_settings.cache_clear()
-    reset_engine()
-    try:
-        yield path
-    finally:
-        reset_engine()
-        os.environ["JISR_DATABASE_URL"] = saved
-        get_settings.cache_clear()
+    env.set(database_url=f"sqlite:///{path}")
+    return path
 
 
 def test_migrate_builds_an_empty_database_and_runs_twice(fresh_sqlite: Path) -> None:

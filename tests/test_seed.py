@@ -3,7 +3,6 @@
 import csv
 import re
 import uuid
-from collections.abc import Iterator
 from importlib.resources import files
 from typing import Any
 
@@ -14,11 +13,10 @@ from typer.testing import CliRunner
 
 from jisr.auth.models import User
 from jisr.cli import app as cli
-from jisr.core.config import get_settings
 from jisr.core.db import new_session
 from jisr.models import metadata
 from jisr.seed import PASSWORD, SAMPLE, SIGN_IN, load_demo
-from tests.conftest import Api
+from tests.conftest import Api, Env
 
 
 def seed() -> str:
@@ -183,12 +181,8 @@ def test_demo_accounts_sign_in(api: Api) -> None:
 
 
 @pytest.fixture
-def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("JISR_ENV", "production")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def production(env: Env) -> None:
+    env.set(env="production")
 
 
 def test_no_demo_accounts_in_production(session: Session, production: None) -> None:

@@ -1,8 +1,5 @@
 """The first admin comes from JISR_ADMIN_EMAIL / JISR_ADMIN_PASSWORD when the app starts."""
 
-import os
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
@@ -11,24 +8,14 @@ from jisr.auth.models import User
 from jisr.core.config import get_settings
 from jisr.core.db import new_session
 from jisr.main import create_app
+from tests.conftest import Env
 
 EMAIL, PASSWORD = "first.admin@jisr.example.org", "first admin password"
 
 
 @pytest.fixture
-def admin_env() -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in ("JISR_ADMIN_EMAIL", "JISR_ADMIN_PASSWORD")}
-    os.environ.update({"JISR_ADMIN_EMAIL": EMAIL, "JISR_ADMIN_PASSWORD": PASSWORD})
-    get_settings.cache_clear()
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
+def admin_env(env: Env) -> None:
+    env.set(admin_email=EMAIL, admin_password=PASSWORD)
 
 
 def admins() -> list[str]:

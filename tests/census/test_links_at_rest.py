@@ -13,7 +13,7 @@ from jisr.core.security import seal
 from jisr.notifications.service import build_message, census_reminders, opened
 from jisr.outbox.models import OutboxItem
 from tests.census.conftest import CampaignFactory, in_days
-from tests.conftest import Api
+from tests.conftest import Api, Env
 
 
 def test_the_private_link_is_sealed_at_rest_and_still_sent(api: Api, make_campaign: CampaignFactory) -> None:
@@ -46,7 +46,7 @@ def test_the_private_link_is_sealed_at_rest_and_still_sent(api: Api, make_campai
         assert "link" not in reminder.payload and token in opened(reminder.payload)["link"]
 
 
-def test_a_message_sealed_under_another_key_is_a_dead_letter(api: Api, monkeypatch: Any) -> None:
+def test_a_message_sealed_under_another_key_is_a_dead_letter(api: Api, monkeypatch: Any, env: Env) -> None:
     import pytest
 
     from jisr.core import security
@@ -60,15 +60,8 @@ def test_a_message_sealed_under_another_key_is_a_dead_letter(api: Api, monkeypat
         payload = {"to": "a@example.org", "lang": "fr", "subject": "s", "headers": {}, "sealed": sealed}
         outbox.enqueue(s, kind="email", key="email:test:a@example.org", payload=payload, target="a@example.org")
         s.commit()
-    monkeypatch.setenv("JISR_SMTP_HOST", "127.0.0.1")
-    from jisr.core.config import get_settings
-
-    get_settings.cache_clear()
-    try:
-        assert outbox.run_due().dead == 1
-    finally:
-        monkeypatch.delenv("JISR_SMTP_HOST")
-        get_settings.cache_clear()
+    env.set(smtp_host="127.0.0.1")
+    assert outbox.run_due().dead == 1
 
 
 def test_the_migration_seals_links_stored_in_clear(api: Api, make_campaign: CampaignFactory) -> None:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from jisr.core import http
 from jisr.core.config import get_settings
 from jisr.main import create_app
-from tests.conftest import Api
+from tests.conftest import Api, Env
 
 INDEX = """<!doctype html><html><head>
 <script>document.documentElement.dir = "ltr";</script>
@@ -52,14 +52,12 @@ AppFactory = Callable[..., TestClient]
 
 
 @pytest.fixture
-def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
+def make_client(env: Env) -> Iterator[AppFactory]:
     """A fresh app built with the given JISR_ settings (restored afterwards)."""
     clients: list[TestClient] = []
 
-    def make(extra_routes: Callable[[FastAPI], None] | None = None, **env: str) -> TestClient:
-        for key, value in env.items():
-            monkeypatch.setenv(f"JISR_{key.upper()}", value)
-        get_settings.cache_clear()
+    def make(extra_routes: Callable[[FastAPI], None] | None = None, **settings: str) -> TestClient:
+        env.set(**settings)
         app = create_app()
         if extra_routes:  # ahead of the web app's mount at "/" (frontend/dist may be there)
             before = len(app.router.routes)
@@ -75,8 +73,6 @@ def make_client(monkeypatch: pytest.MonkeyPatch) -> Iterator[AppFactory]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 # --- security headers --------------------------------------------------------------------------

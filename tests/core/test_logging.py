@@ -19,7 +19,7 @@ from jisr.core.logging import (
     redact,
 )
 from jisr.notifications import unsubscribe
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, Api, Env
 
 
 def production_handler(fmt: logging.Formatter | None = None) -> tuple[logging.Handler, io.StringIO]:
@@ -219,19 +219,16 @@ def test_text_format_for_development() -> None:
     assert "INFO" in line and "jisr [None] signed in with password=[redacted]" in line and "x1" not in line
 
 
-def test_serve_configures_json_logs_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_configures_json_logs_in_production(monkeypatch: pytest.MonkeyPatch, env: Env) -> None:
     import uvicorn
 
     from jisr.cli import app as cli
-    from jisr.core.config import get_settings
 
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append(kw))
-    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "false")  # serve sets it for its processes; undone below
-    for env, fmt in (("production", "json"), ("development", "text")):
-        monkeypatch.setenv("JISR_ENV", env)
-        monkeypatch.setenv("JISR_SECRET_KEY", "k" * 40)
-        get_settings.cache_clear()
+    # serve sets JISR_WORKER_IN_PROCESS for its processes: the env fixture puts it back afterwards
+    for mode, fmt in (("production", "json"), ("development", "text")):
+        env.set(env=mode, secret_key="k" * 40)
         result = CliRunner().invoke(cli, ["serve", "--workers", "2"])
         assert result.exit_code == 0, result.output
         kw = calls[-1]
@@ -239,13 +236,9 @@ def test_serve_configures_json_logs_in_production(monkeypatch: pytest.MonkeyPatc
         assert kw["log_config"] == log_config(fmt, "INFO")
         assert kw["log_config"]["handlers"]["default"]["formatter"] == fmt
         assert os.environ["JISR_WORKER_IN_PROCESS"] == "true"  # each server process runs the worker loop
-    monkeypatch.setenv("JISR_LOG_FORMAT", "json")
-    monkeypatch.setenv("JISR_ENV", "development")
-    get_settings.cache_clear()
+    env.set(log_format="json", env="development")
     CliRunner().invoke(cli, ["serve"])
     assert calls[-1]["log_config"]["handlers"]["default"]["formatter"] == "json"
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_log_config_is_valid_for_dictconfig() -> None:

@@ -4,33 +4,15 @@ lock_timeout), a pool with no free connection (pool timeout); the worker's conne
 
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from jisr.core.config import get_settings
-from jisr.core.db import get_engine, new_session, reset_engine
-from tests.conftest import TEST_URL, Api
+from jisr.core.db import get_engine, new_session
+from tests.conftest import TEST_URL, Api, Env
 
 pg_only = pytest.mark.skipif(not TEST_URL.startswith("postgresql"), reason="PostgreSQL's lock_timeout")
-
-
-@pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """Set JISR_ variables, then a new engine reads them; both restored afterwards."""
-    yield monkeypatch
-    monkeypatch.undo()
-    get_settings.cache_clear()
-    reset_engine()
-
-
-def apply(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
-    for key, value in env.items():
-        monkeypatch.setenv(f"JISR_{key.upper()}", value)
-    get_settings.cache_clear()
-    reset_engine()
 
 
 def assert_busy(r: object, caplog: pytest.LogCaptureFixture) -> None:
@@ -43,10 +25,10 @@ def assert_busy(r: object, caplog: pytest.LogCaptureFixture) -> None:
 
 @pg_only
 def test_a_lock_held_elsewhere_gets_503_after_the_lock_timeout(
-    api: Api, settings: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: Api, env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:
     saida = api.own_collectivity()
-    apply(settings, db_lock_timeout_ms="300", retry_after_seconds="7")
+    env.set(db_lock_timeout_ms="300", retry_after_seconds="7")
     other = create_engine(TEST_URL, poolclass=NullPool)
     caplog.set_level(logging.WARNING, logger="jisr")
     try:
@@ -70,10 +52,10 @@ def test_a_lock_held_elsewhere_gets_503_after_the_lock_timeout(
 
 
 def test_no_free_connection_gets_503_after_the_pool_timeout(
-    api: Api, settings: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: Api, env: Env, caplog: pytest.LogCaptureFixture
 ) -> None:
     saida = api.own_collectivity()
-    apply(settings, db_pool_size="1", db_max_overflow="0", db_pool_timeout_seconds="0.3", retry_after_seconds="7")
+    env.set(db_pool_size="1", db_max_overflow="0", db_pool_timeout_seconds="0.3", retry_after_seconds="7")
     caplog.set_level(logging.WARNING, logger="jisr")
     with get_engine().connect():  # the pool's only connection, taken
         r = api.post("/api/v1/needs", json={"collectivity_id": saida["id"], "title": "Starved need"})

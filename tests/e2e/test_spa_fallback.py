@@ -7,23 +7,18 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from jisr.core.config import get_settings
 from jisr.main import create_app
+from tests.conftest import Env
 
 
 @pytest.fixture
-def spa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+def spa(tmp_path: Path, env: Env) -> Iterator[TestClient]:
     (tmp_path / "assets").mkdir()
     (tmp_path / "index.html").write_text('<!doctype html><div id="root"></div>')
     (tmp_path / "assets" / "app-abc123.js").write_text("console.log(1)")
-    monkeypatch.setenv("JISR_STATIC_DIR", str(tmp_path))
-    get_settings.cache_clear()
-    try:
-        with TestClient(create_app()) as client:
-            yield client
-    finally:
-        monkeypatch.delenv("JISR_STATIC_DIR")
-        get_settings.cache_clear()
+    env.set(static_dir=str(tmp_path))
+    with TestClient(create_app()) as client:
+        yield client
 
 
 def test_client_side_routes_get_index_html(spa: TestClient) -> None:

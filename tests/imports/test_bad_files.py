@@ -5,23 +5,18 @@ import io
 import json
 import tarfile
 import zipfile
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from jisr.core.config import get_settings
 from jisr.worker import step
+from tests.conftest import Env
 
 
 @pytest.fixture
-def small_limits(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def small_limits(env: Env) -> None:
     """A 1 MiB cap on what an archive may expand to (the default is much larger), to keep files small."""
-    monkeypatch.setenv("JISR_IMPORT_MAX_EXPANDED_BYTES", str(1 << 20))
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("JISR_IMPORT_MAX_EXPANDED_BYTES")
-    get_settings.cache_clear()
+    env.set(import_max_expanded_bytes=str(1 << 20))
 
 
 def _nothing_written(api: Any) -> None:
@@ -135,13 +130,11 @@ def test_a_csv_whose_data_row_has_100000_columns(api: Any) -> None:
     _nothing_written(api)
 
 
-def test_a_50_mb_single_line(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JISR_MAX_IMPORT_BYTES", str(60 << 20))
-    get_settings.cache_clear()
+def test_a_50_mb_single_line(api: Any, env: Env) -> None:
+    env.set(max_import_bytes=str(60 << 20))
     line = b"Nom;" + b"a" * (50 << 20)  # one line, no newline
     r = _post(api, "c.csv", line)
-    monkeypatch.delenv("JISR_MAX_IMPORT_BYTES")
-    get_settings.cache_clear()
+    env.unset("max_import_bytes")
     assert "line" in _refused(api, r).lower()
     _nothing_written(api)
 

@@ -1,11 +1,10 @@
 """The matching API: runs with known answers, caps, determinism, comparisons, the workflow."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import Api
+from tests.conftest import Api, Env
 
 RUNS = "/api/v1/matches/runs"
 
@@ -364,16 +363,10 @@ def test_a_pair_with_an_active_partnership_on_the_same_theme_is_not_proposed(api
 
 
 @pytest.fixture
-def loopback_webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def loopback_webhooks(env: Env) -> None:
     """A hook on 127.0.0.1, allowed by the operator's setting as in tests/webhooks (private hosts are refused by
     default)."""
-    from jisr.core.config import get_settings
-
-    monkeypatch.setenv("JISR_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
-    get_settings.cache_clear()
+    env.set(webhook_allowed_hosts="127.0.0.1")
 
 
 @pytest.mark.usefixtures("loopback_webhooks")

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from jisr.core.config import get_settings
 from tests.census.conftest import answer, in_days, invite, make_campaign  # noqa: F401  (fixtures)
+from tests.conftest import Env
 from tests.events.conftest import make_event  # noqa: F401  (fixture)
 
 
@@ -44,29 +44,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def no_smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("JISR_SMTP_HOST", "")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def no_smtp(env: Env) -> None:
+    env.set(smtp_host="")
 
 
 @pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+def smtp(env: Env) -> Iterator[Mailbox]:
     box = Mailbox()
     port = _free_port()
     controller = Controller(box, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("JISR_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("JISR_SMTP_PORT", str(port))
-    monkeypatch.setenv("JISR_SMTP_STARTTLS", "false")
-    monkeypatch.setenv("JISR_MAIL_FROM", "Jisr <jisr@example.org>")
-    get_settings.cache_clear()
+    env.set(smtp_host="127.0.0.1", smtp_port=str(port), smtp_starttls="false", mail_from="Jisr <jisr@example.org>")
     yield box
     controller.stop()
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def parts(msg: EmailMessage) -> tuple[str, str]:

@@ -1,29 +1,22 @@
 """The weekly digest to coordinators and admins, and the next candidate proposed when a proposal expires
 (and not the expired pair again by the next run), driven by a controllable clock."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from jisr.core.config import get_settings
 from jisr.core.db import utcnow
 from jisr.notifications import digest, proposals, replacement, worker
 from jisr.outbox import service as outbox
-from tests.conftest import PASSWORD, Api
+from tests.conftest import PASSWORD, Api, Env
 from tests.notifications.conftest import Mailbox, parts
 
 
 @pytest.fixture
-def digest_any_day(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("JISR_DIGEST_WEEKDAY", "1")
-    monkeypatch.setenv("JISR_DIGEST_HOUR_UTC", "0")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+def digest_any_day(env: Env) -> None:
+    env.set(digest_weekday="1", digest_hour_utc="0")
 
 
 def user(api: Api, email: str, role: str, language: str, **fields: Any) -> None:

@@ -3,7 +3,6 @@ before, the FAQ once published, the unsubscribe link (RFC 8058 headers, GET page
 consent: contacts without a consent date get nothing."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,13 +12,12 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from jisr.contacts.models import Contact
-from jisr.core.config import get_settings
 from jisr.core.db import new_session
 from jisr.notifications import service as emails
 from jisr.notifications import unsubscribe, worker
 from jisr.notifications.models import ReminderOptOut
 from jisr.outbox import service as outbox
-from tests.conftest import Api
+from tests.conftest import Api, Env
 from tests.events.conftest import EventFactory
 from tests.notifications.conftest import Mailbox, answer, parts
 
@@ -27,13 +25,9 @@ CampaignFactory = Any
 
 
 @pytest.fixture(autouse=True)
-def no_digest(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def no_digest(env: Env) -> None:
     """Digests have their own test: keep them out of these counts."""
-    monkeypatch.setenv("JISR_DIGEST_WEEKDAY", "8")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_settings.cache_clear()
+    env.set(digest_weekday="8")
 
 
 def without_consent(contact: dict[str, Any]) -> None:

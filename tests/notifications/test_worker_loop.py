@@ -5,14 +5,12 @@ import threading
 import time
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from jisr.cli import app as cli
-from jisr.core.config import get_settings
 from jisr.main import create_app
-from tests.conftest import Api
+from tests.conftest import Api, Env
 from tests.notifications.conftest import Mailbox
 from tests.notifications.test_emails import three_contacts
 
@@ -40,12 +38,9 @@ def workers() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name == "jisr-worker"}
 
 
-def test_the_server_process_sends_the_outbox_on_its_own(
-    api: Api, make_campaign: Any, smtp: Mailbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_server_process_sends_the_outbox_on_its_own(api: Api, make_campaign: Any, smtp: Mailbox, env: Env) -> None:
     to = invite_saida(api, make_campaign)
-    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "true")
-    get_settings.cache_clear()
+    env.set(worker_in_process="true")
     before = workers()
     with TestClient(create_app()) as client:  # the lifespan starts the loop
         assert client.get("/healthz").status_code == 200
@@ -55,15 +50,12 @@ def test_the_server_process_sends_the_outbox_on_its_own(
     assert workers() == before  # stopped with the app
 
 
-def test_without_the_setting_the_server_runs_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JISR_WORKER_IN_PROCESS", "false")  # the default; tests and plain uvicorn
-    get_settings.cache_clear()
+def test_without_the_setting_the_server_runs_no_worker(env: Env) -> None:
+    env.set(worker_in_process="false")  # the default; tests and plain uvicorn
     before = workers()
     with TestClient(create_app()) as client:
         assert client.get("/healthz").status_code == 200
         assert workers() == before
-    monkeypatch.undo()
-    get_settings.cache_clear()
 
 
 def test_jisr_worker_once(api: Api, make_campaign: Any, smtp: Mailbox) -> None:

@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import select
 
 from jisr.core import netguard
-from jisr.core.config import get_settings
 from jisr.core.db import new_session, utcnow
 from jisr.outbox import service as outbox
 from jisr.outbox.models import OutboxItem
 from jisr.webhooks.service import verify
+from tests.conftest import Env
 
 
 class Receiver:
@@ -52,20 +52,15 @@ class Receiver:
 
 
 @pytest.fixture(autouse=True)
-def loopback_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def loopback_allowed(env: Env) -> None:
     """The receivers of these tests listen on 127.0.0.1: the operator's setting allows that host."""
-    monkeypatch.setenv("JISR_WEBHOOK_ALLOWED_HOSTS", "127.0.0.1")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
-    get_settings.cache_clear()
+    env.set(webhook_allowed_hosts="127.0.0.1")
 
 
 @pytest.fixture
-def public_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def public_only(env: Env) -> None:
     """The default: no private host allowed."""
-    monkeypatch.delenv("JISR_WEBHOOK_ALLOWED_HOSTS", raising=False)
-    get_settings.cache_clear()
+    env.unset("webhook_allowed_hosts")
 
 
 @pytest.fixture
