@@ -106,6 +106,7 @@ EXPECTED: dict[str, tuple[str, str, str, str, str]] = {
     "census-forms-submit": (A, A, A, A, A),
     "matches-runs-create": (A, A, D, D, D),
     "matches-relaunch": (A, A, D, D, D),
+    "matches-defaults": (A, A, D, A, D),
     "matches-runs-list": (A, A, D, A, D),
     "matches-runs-get": (A, A, D, A, D),
     "matches-runs-compare": (A, A, D, A, D),

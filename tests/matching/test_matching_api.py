@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 
+from jisr.matching import scoring
 from tests.conftest import Api, Env
 
 RUNS = "/api/v1/matches/runs"
@@ -79,6 +80,23 @@ def test_a_dormant_partner_on_the_same_theme_ranks_first_and_an_unrelated_commun
     assert all(r["label_fr"] and r["label_en"] and r["label_ar"] for p in items for r in p["reasons"])
     expected_score = sum(r["weight"] * r["value"] for r in items[0]["reasons"])
     assert abs(items[0]["score"] - expected_score) < 1e-4
+
+
+def test_the_published_defaults_are_the_documented_ones_and_a_run_without_parameters_uses_them(
+    api: Api, world: dict[str, Any]
+) -> None:
+    r = api.get("/api/v1/matches/defaults", "coordinator")
+    assert r.status_code == 200, r.text
+    defaults = r.json()
+    assert defaults == {
+        "weights": scoring.DEFAULT_WEIGHTS,
+        "top_k": 5,
+        "max_per_french_collectivity": 3,
+        "include_declined": False,
+    }
+    done = run(api)  # an empty body
+    assert done["weights"] == defaults["weights"]
+    assert (done["top_k"], done["max_per_french_collectivity"]) == (5, 3)
 
 
 def test_same_data_and_weights_give_the_same_proposals_and_the_comparison_sees_no_change(

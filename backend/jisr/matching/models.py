@@ -223,6 +223,35 @@ class MatchRunCreate(SQLModel):
         return value
 
 
+class FactorWeights(SQLModel):
+    """A weight per factor of the score."""
+
+    theme: float
+    history: float
+    scale: float
+    capacity: float
+    preferences: float
+
+
+class MatchRunDefaults(SQLModel):
+    """What a run uses for each parameter its request leaves out."""
+
+    weights: FactorWeights = Field(description="Weight per factor, summing to 1.")
+    top_k: int
+    max_per_french_collectivity: int
+    include_declined: bool
+
+    @classmethod
+    def of_runs(cls) -> "MatchRunDefaults":
+        run = MatchRunCreate()
+        return cls(
+            weights=FactorWeights(**run.weights),
+            top_k=run.top_k,
+            max_per_french_collectivity=run.max_per_french_collectivity,
+            include_declined=run.include_declined,
+        )
+
+
 class MatchRunPublic(PublicMeta):
     weights: dict[str, float] = Field(description="As used: normalised to sum 1.")
     top_k: int

@@ -28,6 +28,7 @@ from jisr.matching.models import (
     MatchPublic,
     MatchRun,
     MatchRunCreate,
+    MatchRunDefaults,
     MatchRunList,
     MatchRunPublic,
     MatchStatus,
@@ -156,6 +157,19 @@ def create_relaunch(principal: Staff, session: SessionDep, data: RelaunchCreate,
     session.commit()
     set_etag(response, obj)
     return service.public(session, [obj])[0]
+
+
+@router.get(
+    "/defaults",
+    operation_id="matches-defaults",
+    summary="Default parameters of a run",
+    response_model=MatchRunDefaults,
+    responses=responses(401, 403),
+)
+def run_defaults(_: Reader) -> MatchRunDefaults:
+    """The weights and caps a run uses when its request leaves them out (`POST /matches/runs`); the web
+    app starts from them."""
+    return MatchRunDefaults.of_runs()
 
 
 @router.get(

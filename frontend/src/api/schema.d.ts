@@ -875,6 +875,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/matches/defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Default parameters of a run
+         * @description The weights and caps a run uses when its request leaves them out (`POST /matches/runs`); the web
+         *     app starts from them.
+         */
+        get: operations["matches-defaults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/matches/runs/{run_id}": {
         parameters: {
             query?: never;
@@ -3049,6 +3070,22 @@ export interface components {
          * @enum {string}
          */
         ExportLanguage: "fr" | "en" | "ar";
+        /**
+         * FactorWeights
+         * @description A weight per factor of the score.
+         */
+        FactorWeights: {
+            /** Theme */
+            theme: number;
+            /** History */
+            history: number;
+            /** Scale */
+            scale: number;
+            /** Capacity */
+            capacity: number;
+            /** Preferences */
+            preferences: number;
+        };
         /** FaqItem */
         FaqItem: {
             /** Question */
@@ -3510,6 +3547,20 @@ export interface components {
              * @description Propose again pairs that declined or were rejected.
              * @default false
              */
+            include_declined: boolean;
+        };
+        /**
+         * MatchRunDefaults
+         * @description What a run uses for each parameter its request leaves out.
+         */
+        MatchRunDefaults: {
+            /** @description Weight per factor, summing to 1. */
+            weights: components["schemas"]["FactorWeights"];
+            /** Top K */
+            top_k: number;
+            /** Max Per French Collectivity */
+            max_per_french_collectivity: number;
+            /** Include Declined */
             include_declined: boolean;
         };
         /** MatchRunList */
@@ -9829,6 +9880,44 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "matches-defaults": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MatchRunDefaults"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
