@@ -48,7 +48,9 @@ def test_relaunch_puts_the_dormant_pair_on_the_board_or_says_why(api: Api) -> No
         assert (p["kind"], p["status"]) == ("relaunch", "shortlisted")
         assert p["french_collectivity_id"] == by_name[french]["id"]
         assert p["lebanese_collectivity_id"] == partnership["lebanese_collectivity_id"]
-        assert "Relaunch of the dormant partnership" in p["history"][-1]["note"]
+        said = p["history"][-1]["system_note"]
+        assert (said["key"], said["params"]["status"]) == ("relaunch", "dormant")
+        assert said["text"].startswith("Relance du partenariat en sommeil")
         assert {r["factor"] for r in p["reasons"]} >= {"theme", "history"} and p["reasons"][0]["label_ar"]
         board = api.get("/api/v1/matches", params={"collectivity_id": partnership["lebanese_collectivity_id"]})
         assert p["id"] in {m["id"] for m in board.json()["items"]}

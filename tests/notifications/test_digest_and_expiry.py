@@ -118,7 +118,16 @@ def test_an_expired_proposal_frees_its_place_for_the_next_candidate(api: Api, sm
     assert set(items) == {p1["french_collectivity_id"], left}
     expired, nxt = items[p1["french_collectivity_id"]], items[left]
     assert expired["status"] == "expired"
-    assert f"Its place is proposed to {french[left]} (proposal {nxt['id']})" in expired["history"][-1]["note"]
+    said = expired["history"][-1]["system_note"]
+    assert said["key"] == "expired_replaced" and expired["history"][-1]["note"] == ""
+    assert said["params"] | {"french_ar": None} == {
+        "days": 14,
+        "french": french[left],
+        "french_ar": None,
+        "french_id": left,
+        "proposal_id": nxt["id"],
+    }
+    assert said["text"].endswith(f"Sa place est proposée à {french[left]}.")
     assert nxt["status"] == "proposed" and nxt["run_id"] == p1["run_id"] and nxt["rank"] == 1
     assert {r["factor"] for r in nxt["reasons"]} >= {"theme"} and nxt["reasons"][0]["label_fr"]
     assert 0 < nxt["score"] <= 1

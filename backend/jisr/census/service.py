@@ -54,6 +54,7 @@ from jisr.core.crud import get_or_404, save_changes
 from jisr.core.db import utcnow
 from jisr.core.errors import Conflict, Invalid, NotFound, TooManyRequests
 from jisr.core.models import as_dict
+from jisr.core.notes import NoteKey
 from jisr.core.pagination import ListParams, paginate
 from jisr.core.security import hash_secret, new_secret, throttle_address
 from jisr.core.text import fold
@@ -734,8 +735,14 @@ def validate(
                 started_year=since,
                 ended_year=until,
                 last_activity_year=until,
-                description=f"Declared in the census campaign “{campaign.title}”.",
             ),
+            note_key=NoteKey.partnership_census,
+            note_params={
+                "campaign": campaign.title,
+                "campaign_en": campaign.title_en or None,
+                "campaign_ar": campaign.title_ar or None,
+                "campaign_id": str(campaign.id),
+            },
         )
         created.append(str(obj.id))
     return save_changes(

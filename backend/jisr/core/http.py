@@ -51,6 +51,7 @@ PERMISSIONS_POLICY = (
 @dataclass
 class RequestContext:
     id: str
+    language: str = "fr"  # from Accept-Language: the language of server-written sentences (core.notes)
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("jisr_request", default=None)
@@ -60,6 +61,34 @@ def request_id() -> str | None:
     """The id of the request being served (from a valid incoming X-Request-ID, else generated)."""
     ctx = _current.get()
     return ctx.id if ctx else None
+
+
+LANGUAGES = ("fr", "en", "ar")
+
+
+def accept_language(header: str | None) -> str:
+    """The first of ``Accept-Language``'s languages (by q-value, then order) that Jisr speaks, else French."""
+    best: tuple[float, str] | None = None
+    for part in (header or "").split(","):
+        tag, _, rest = part.strip().partition(";")
+        base = tag.strip().lower().split("-")[0].split("_")[0]
+        q = 1.0
+        for p in rest.split(";"):
+            name, _, value = p.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if base in LANGUAGES and q > 0 and (best is None or q > best[0]):
+            best = (q, base)
+    return best[1] if best else "fr"
+
+
+def request_language() -> str:
+    """fr, en or ar: the request's ``Accept-Language`` (French outside a request or by default)."""
+    ctx = _current.get()
+    return ctx.language if ctx else "fr"
 
 
 # --- Content-Security-Policy -----------------------------------------------------------------
@@ -241,6 +270,9 @@ class HardeningMiddleware:
             rid = uuid.uuid4().hex
         api = scope["path"].startswith("/api/")
         ctx = RequestContext(rid)
+        accept = next((v for k, v in scope.get("headers") or [] if k == b"accept-language"), b"")
+        if accept:
+            ctx.language = accept_language(accept.decode("latin-1"))
         token = _current.set(ctx)
         start = time.perf_counter()
         status = 500

@@ -30,6 +30,7 @@ HEADERS: dict[str, Langs] = {
     "website": {"fr": "Site web", "en": "Website", "ar": "الموقع الإلكتروني"},
     "languages": {"fr": "Langues", "en": "Languages", "ar": "اللغات"},
     "description": {"fr": "Description", "en": "Description", "ar": "الوصف"},
+    "system_note": {"fr": "Note de Jisr", "en": "Jisr note", "ar": "ملاحظة جسر"},
     "capacity": {"fr": "Capacité", "en": "Capacity", "ar": "القدرة"},
     "preferred_governorates": {
         "fr": "Gouvernorats préférés",

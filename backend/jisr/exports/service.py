@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from jisr.collectivities.models import Collectivity
+from jisr.core import notes
 from jisr.core.hygiene import for_json
 from jisr.core.spreadsheet import excel_csv, xlsx_cell
 from jisr.exports import labels
@@ -111,7 +112,9 @@ def flatten(items: list[BaseModel], lookups: Lookups) -> tuple[list[str], list[d
                         sources.append(source)
                     row[f"ref:{source}"] = ref
                 continue
-            if key in TAG_FIELDS:
+            if key == "system_note":  # a server-written sentence (core.notes): in the export's language
+                value = notes.render(value["key"], value["params"], lookups.lang or "fr") if value else ""
+            elif key in TAG_FIELDS:
                 value = [lookups.tag_text(t) for t in value if t in lookups.tags]
             elif lookups.lang:
                 value = labels.value(key, value.value if isinstance(value, StrEnum) else value, lookups.lang)

@@ -465,6 +465,7 @@ PARTNERSHIPS = [
     Column("tag_ids", None, ("tags", "themes", "thematiques", "thematique", "theme", "secteur"), "tags", "tags"),
     Column("description", text, ("titre", "title", "intitule")),
     Column("atlas_id", code, ("atlas", "id atlas", "identifiant atlas", "atlas id")),
+    Column("system_note", None, ("note de jisr", "jisr note"), "ignored (read-only, written by Jisr)", "ignored"),
 ]
 
 CONTACT_COLLECTIVITY = NEED_COLLECTIVITY

@@ -9,6 +9,7 @@ and no longer are go back to ``accepted`` (each change is in the proposal's hist
 import uuid
 from collections.abc import Hashable
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -21,6 +22,7 @@ from jisr.collectivities import service as collectivities
 from jisr.collectivities.models import Collectivity
 from jisr.core.crud import save_changes
 from jisr.core.errors import Conflict, Forbidden, Invalid
+from jisr.core.notes import NoteKey, NoteParams
 from jisr.core.spreadsheet import excel_csv
 from jisr.events import service as events
 from jisr.events.models import Event, EventKind
@@ -188,21 +190,19 @@ def make_schedule(session: Session, event: Event, *, data: ScheduleRequest, acto
         )
         session.add(m)
         placed[m.proposal_id] = m
-    zone = ZoneInfo(event.timezone)
+    about: NoteParams = {"event": event.title, "event_id": str(event.id)}
     for pid, m in placed.items():
-        p = by_id[pid]
-        when = m.starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        _move(
-            session,
-            p,
-            MatchStatus.meeting_scheduled,
-            actor,
-            f"{event.title}: {when} ({event.timezone}), {m.table_label}",
-        )
+        params: NoteParams = {
+            **about,
+            "starts_at": m.starts_at.isoformat(),
+            "timezone": event.timezone,
+            "table": m.table_label,
+        }
+        _move(session, by_id[pid], MatchStatus.meeting_scheduled, actor, NoteKey.meeting_scheduled, params)
     for pid in here:
         old = session.get(MatchProposal, pid)
         if pid not in placed and old is not None and old.status == MatchStatus.meeting_scheduled:
-            _move(session, old, MatchStatus.accepted, actor, f"{event.title}: no longer scheduled")
+            _move(session, old, MatchStatus.accepted, actor, NoteKey.meeting_unscheduled, about)
     session.flush()
     names = dict(
         session.execute(
@@ -232,16 +232,13 @@ def make_schedule(session: Session, event: Event, *, data: ScheduleRequest, acto
     )
 
 
-def _move(session: Session, p: MatchProposal, to: MatchStatus, actor: Principal, note: str) -> None:
-    if p.status == to:
-        session.add(
-            MatchTransition(proposal_id=p.id, from_status=to, to_status=to, by=actor.label, by_id=actor.id, note=note)
-        )
-        return
-    session.add(
-        MatchTransition(proposal_id=p.id, from_status=p.status, to_status=to, by=actor.label, by_id=actor.id, note=note)
-    )
-    save_changes(session, p, {"status": to})
+def _move(
+    session: Session, p: MatchProposal, to: MatchStatus, actor: Principal, key: NoteKey, params: NoteParams
+) -> None:
+    said: dict[str, Any] = {"by": actor.label, "by_id": actor.id, "note_key": key, "note_params": params}
+    session.add(MatchTransition(proposal_id=p.id, from_status=p.status, to_status=to, **said))
+    if p.status != to:
+        save_changes(session, p, {"status": to})
 
 
 def list_meetings(session: Session, event: Event, *, collectivity_id: uuid.UUID | None = None) -> list[Meeting]:

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from jisr.core.db import UTCDateTime, utcnow
 from jisr.core.hygiene import MultiLine, SingleLine
 from jisr.core.models import AwareUTC, Entity, PublicMeta
+from jisr.core.notes import SystemNote
 from jisr.core.pagination import Page
 from jisr.matching.scoring import DEFAULT_WEIGHTS, FACTORS
 
@@ -133,6 +134,9 @@ class MatchTransition(SQLModel, table=True):
     by_id: uuid.UUID | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     note: str = Field(default="", max_length=2000)
+    # A change the server made (core.notes: relaunch, expired, meeting_scheduled…), said in the reader's language.
+    note_key: str | None = Field(default=None, max_length=40)
+    note_params: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class MatchRunEntry(SQLModel, table=True):
@@ -171,7 +175,10 @@ class HistoryEntry(BaseModel):
     to: MatchStatus
     by: str
     at: datetime
-    note: str
+    note: str = Field(description="What the person who made the change wrote.")
+    system_note: SystemNote | None = Field(
+        default=None, description="What the server says of a change it made (relaunch, expiry, scheduled meeting)."
+    )
 
 
 class MatchPublic(PublicMeta):

@@ -24,6 +24,7 @@ from jisr.auth.service import Principal
 from jisr.collectivities import service as collectivities
 from jisr.collectivities.models import Collectivity
 from jisr.core.errors import Conflict
+from jisr.core.notes import NoteKey
 from jisr.matching import scoring
 from jisr.matching import service as matching
 from jisr.matching.models import LIVE, REFUSED, WAITING, MatchKind, MatchProposal, MatchRun, MatchStatus, pair_key
@@ -82,13 +83,20 @@ def relaunch(
             code="relaunch_not_dormant",
             params={**names, "status": str(partnership.status)},
         )
-    years = f"{partnership.started_year or '?'}–{partnership.last_activity_year or partnership.ended_year or '?'}"
-    note = f"Relaunch of the {partnership.status} partnership ({years}) from the partnerships list."
+    said: dict[str, Any] = {
+        "note_key": NoteKey.relaunch,
+        "note_params": {
+            "status": str(partnership.status),
+            "start": partnership.started_year,
+            "end": partnership.last_activity_year or partnership.ended_year,
+            "partnership_id": str(partnership.id),
+        },
+    }
     pair = _pair_proposals(session, lebanese.id, french.id)
     for p in pair:
         if p.status in ON_BOARD:
             if p.status == MatchStatus.proposed:  # a run's suggestion: the coordinator now asks for it
-                matching.transition(session, p, to=MatchStatus.shortlisted, note=note, actor=actor, if_match=None)
+                matching.transition(session, p, to=MatchStatus.shortlisted, note="", actor=actor, if_match=None, **said)
             return p, False
     refused = [p for p in pair if p.status in REFUSED]
     if refused:
@@ -168,5 +176,5 @@ def relaunch(
     )
     session.add(proposal)
     session.flush()
-    matching.transition(session, proposal, to=MatchStatus.shortlisted, note=note, actor=actor, if_match=None)
+    matching.transition(session, proposal, to=MatchStatus.shortlisted, note="", actor=actor, if_match=None, **said)
     return proposal, True

@@ -41,6 +41,8 @@ from jisr.collectivities.models import Collectivity, Country
 from jisr.core.crud import get_or_404, save_changes
 from jisr.core.db import utcnow
 from jisr.core.errors import Conflict, Forbidden, Invalid
+from jisr.core.notes import NoteKey, NoteParams
+from jisr.core.notes import note as system_note
 from jisr.core.pagination import ListParams, paginate
 from jisr.matching import allocation, scoring
 from jisr.matching.models import (
@@ -853,7 +855,14 @@ def public(session: Session, rows: list[MatchProposal]) -> list[MatchPublic]:
         .order_by(col(MatchTransition.at), col(MatchTransition.id))
     ):
         history[t.proposal_id].append(
-            HistoryEntry(from_=MatchStatus(t.from_status), to=MatchStatus(t.to_status), by=t.by, at=t.at, note=t.note)
+            HistoryEntry(
+                from_=MatchStatus(t.from_status),
+                to=MatchStatus(t.to_status),
+                by=t.by,
+                at=t.at,
+                note=t.note,
+                system_note=system_note(t.note_key, t.note_params),
+            )
         )
     out = []
     for r in rows:
@@ -903,8 +912,11 @@ def transition(
     note: str,
     actor: Principal,
     if_match: str | None,
+    note_key: NoteKey | None = None,
+    note_params: NoteParams | None = None,
 ) -> MatchProposal:
-    """Move a proposal to status ``to`` if the transition table allows it; record who, when and why."""
+    """Move a proposal to status ``to`` if the transition table allows it; record who, when and why (``note``
+    as a person wrote it; ``note_key`` and ``note_params`` when the server makes the move, see core.notes)."""
     if not actor.is_staff:
         if actor.role != Role.member or not involves(obj, actor.collectivity_id):
             raise Forbidden("Only coordinators and members of the collectivities concerned may answer a proposal.")
@@ -924,7 +936,14 @@ def transition(
     save_changes(session, obj, changes, if_match=if_match)
     session.add(
         MatchTransition(
-            proposal_id=obj.id, from_status=current, to_status=to, by=actor.label, by_id=actor.id, note=note
+            proposal_id=obj.id,
+            from_status=current,
+            to_status=to,
+            by=actor.label,
+            by_id=actor.id,
+            note=note,
+            note_key=note_key,
+            note_params=note_params,
         )
     )
     session.flush()
@@ -982,8 +1001,9 @@ def _form_partnerships(session: Session, obj: MatchProposal, *, actor: Principal
                 started_year=year,
                 last_activity_year=year,
                 tag_ids=need_tags,
-                description=f"Issu d'une mise en relation Jisr : « {need.title} »."[:10000],
             ),
+            note_key=NoteKey.partnership_matched,
+            note_params={"need": need.title, "need_id": str(need.id), "proposal_id": str(obj.id)},
         )
         out.append(created.id)
     if need.status in (NeedStatus.open, NeedStatus.in_discussion):

@@ -25,6 +25,7 @@ from jisr.core.config import get_settings
 from jisr.core.crud import etag
 from jisr.core.db import utcnow
 from jisr.core.errors import PreconditionFailed
+from jisr.core.notes import NoteKey, NoteParams
 from jisr.matching import scoring
 from jisr.matching import service as matching
 from jisr.matching.models import WAITING, MatchProposal, MatchStatus, MatchTransition
@@ -298,13 +299,24 @@ def remind_and_expire(session: Session, *, now: datetime | None = None) -> Expir
             reminded_at = since + answer  # nobody to remind: the grace still applies
         if now >= since + answer + grace and now >= reminded_at + grace:
             days = settings.proposal_answer_days
-            note = f"Not answered within {days} days, reminded once: expired automatically."
+            key = NoteKey.expired
+            params: NoteParams = {"days": days}
             nxt = replacement.choose(session, p, now=now)
             if nxt is not None:
-                note += f" Its place is proposed to {nxt[1]} (proposal {nxt[0].id})."
+                key = NoteKey.expired_replaced
+                params.update(nxt[1], proposal_id=str(nxt[0].id))
             try:
                 with session.begin_nested():  # an answer given since this pass read the proposal wins
-                    matching.transition(session, p, to=MatchStatus.expired, note=note, actor=SYSTEM, if_match=etag(p))
+                    matching.transition(
+                        session,
+                        p,
+                        to=MatchStatus.expired,
+                        note="",
+                        note_key=key,
+                        note_params=params,
+                        actor=SYSTEM,
+                        if_match=etag(p),
+                    )
             except PreconditionFailed:
                 continue
             stats.expired += 1

@@ -37,9 +37,12 @@ def _load(session: Session, french_id: uuid.UUID) -> int:
     return len(list(rows))
 
 
-def choose(session: Session, expiring: MatchProposal, *, now: datetime) -> tuple[MatchProposal, str] | None:
+def choose(
+    session: Session, expiring: MatchProposal, *, now: datetime
+) -> tuple[MatchProposal, dict[str, str | None]] | None:
     """The proposal to put in ``expiring``'s place (not yet added to the session) and the French side's
-    name, or None. Call it before ``expiring`` leaves its status or after: it is never chosen again.
+    names (``french``, ``french_ar``, ``french_id``: a note's parameters), or None. Call it before ``expiring``
+    leaves its status or after: it is never chosen again.
     ``now`` (the worker's clock) is its creation: its answer time starts then."""
     run = session.get(MatchRun, expiring.run_id)
     top_k, cap = (run.top_k, run.max_per_french_collectivity) if run is not None else (5, 3)
@@ -96,5 +99,7 @@ def choose(session: Session, expiring: MatchProposal, *, now: datetime) -> tuple
             updated_at=now,
         )
         french = session.get(Collectivity, french_id)
-        return proposal, french.name if french else str(french_id)
+        name = french.name if french else str(french_id)
+        name_ar = (french.name_ar if french else None) or None
+        return proposal, {"french": name, "french_ar": name_ar, "french_id": str(french_id)}
     return None

@@ -2,13 +2,15 @@
 
 import uuid
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import JSON, String
 from sqlmodel import Field, SQLModel
 
 from jisr.core.extrefs import ExternalRefs
 from jisr.core.hygiene import Code, MultiLine
 from jisr.core.models import Entity, PublicMeta, partial_model
+from jisr.core.notes import SystemNote
 from jisr.core.pagination import Page
 
 
@@ -36,6 +38,9 @@ class Partnership(Entity, PartnershipBase, table=True):
     __tablename__ = "partnerships"
     atlas_id: str | None = Field(default=None, max_length=50, unique=True)
     search_text: str = Field(default="", max_length=12000)
+    # How the server made it (core.notes: partnership_census, partnership_matched), said in the reader's language.
+    note_key: str | None = Field(default=None, max_length=40)
+    note_params: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class PartnershipLinks(SQLModel):
@@ -51,7 +56,11 @@ PartnershipUpdate = partial_model("PartnershipUpdate", PartnershipBase, Partners
 
 
 class PartnershipPublic(PublicMeta, PartnershipBase, PartnershipLinks):
-    pass
+    system_note: SystemNote | None = Field(
+        default=None,
+        description="How Jisr made it (a census answer, a proposal), as a key and parameters; "
+        "`description` is what people wrote.",
+    )
 
 
 class PartnershipList(Page[PartnershipPublic]):

@@ -10,6 +10,7 @@ from jisr.collectivities.models import Collectivity, Country
 from jisr.core.crud import get_or_404, save_changes
 from jisr.core.errors import Conflict, Invalid
 from jisr.core.models import as_dict
+from jisr.core.notes import NoteKey, NoteParams, note
 from jisr.core.pagination import ListParams, paginate, search_clause
 from jisr.core.text import search_blob
 from jisr.partnerships.models import Partnership, PartnershipCreate, PartnershipPublic
@@ -58,11 +59,14 @@ def _search_text(p: Partnership, french: Collectivity, lebanese: Collectivity) -
     return search_blob(p.description, p.atlas_id, french.search_text, lebanese.search_text)
 
 
-def create(session: Session, *, data: PartnershipCreate) -> Partnership:
+def create(
+    session: Session, *, data: PartnershipCreate, note_key: NoteKey | None = None, note_params: NoteParams | None = None
+) -> Partnership:
+    """``note_key`` and ``note_params``: how the server made it (core.notes), said in the reader's language."""
     values = data.model_dump()
     french, lebanese = _check(session, values, None)
     links = {k: values.pop(k) for k in (*TAG_FIELDS, "external_refs")}
-    obj = Partnership(**values)
+    obj = Partnership(**values, note_key=note_key, note_params=note_params)
     obj.search_text = _search_text(obj, french, lebanese)
     session.add(obj)
     session.flush()
@@ -119,4 +123,9 @@ def list_(
 
 
 def public(session: Session, rows: list[Partnership]) -> list[PartnershipPublic]:
-    return tags.present(session, rows, resource_type=RESOURCE, public=PartnershipPublic, tag_fields=TAG_FIELDS)
+    out: list[PartnershipPublic] = tags.present(
+        session, rows, resource_type=RESOURCE, public=PartnershipPublic, tag_fields=TAG_FIELDS
+    )
+    for row, item in zip(rows, out, strict=True):
+        item.system_note = note(row.note_key, row.note_params)
+    return out

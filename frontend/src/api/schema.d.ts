@@ -1260,6 +1260,7 @@ export interface paths {
          *     | `tag_ids` | tags, themes, thematiques, thematique, theme, secteur | tags |
          *     | `description` | titre, title, intitule |  |
          *     | `atlas_id` | atlas, id atlas, identifiant atlas, atlas id |  |
+         *     | `system_note` | note de jisr, jisr note | ignored (read-only, written by Jisr) |
          *
          *     **contacts**
          *
@@ -3164,8 +3165,13 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /** Note */
+            /**
+             * Note
+             * @description What the person who made the change wrote.
+             */
             note: string;
+            /** @description What the server says of a change it made (relaunch, expiry, scheduled meeting). */
+            system_note?: components["schemas"]["SystemNote"] | null;
         };
         /** ImportIssue */
         ImportIssue: {
@@ -3910,6 +3916,11 @@ export interface components {
             };
         };
         /**
+         * NoteKey
+         * @enum {string}
+         */
+        NoteKey: "partnership_census" | "partnership_matched" | "relaunch" | "expired" | "expired_replaced" | "meeting_scheduled" | "meeting_unscheduled";
+        /**
          * OnError
          * @enum {string}
          */
@@ -4092,6 +4103,8 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** @description How Jisr made it (a census answer, a proposal), as a key and parameters; `description` is what people wrote. */
+            system_note?: components["schemas"]["SystemNote"] | null;
         };
         /**
          * PartnershipStatus
@@ -4678,6 +4691,22 @@ export interface components {
              * @default
              */
             topic: string;
+        };
+        /**
+         * SystemNote
+         * @description A sentence the server wrote, as a key and parameters; ``text`` is it in the request's language.
+         */
+        SystemNote: {
+            key: components["schemas"]["NoteKey"];
+            /** Params */
+            params: {
+                [key: string]: string | number | null;
+            };
+            /**
+             * Text
+             * @description The sentence in the request's Accept-Language (fr, en or ar; French otherwise).
+             */
+            text: string;
         };
         /** ThematicTagCreate */
         ThematicTagCreate: {

@@ -7,6 +7,7 @@ import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, PageHeader, toneOf } from "../components/ui";
 import { rememberCollectivities, useCollectivities, useGovernorates, useNeeds } from "../hooks";
 import { ProposalCard } from "./ProposalCard";
+import { SystemNoteText } from "../components/SystemNote";
 import { nameOf, useI18n, type MessageKey } from "../i18n";
 import { Link, withQuery } from "../router";
 import { useTitle } from "./common";
@@ -244,6 +245,11 @@ export default function CollectivityPage({ params }: { params: Record<string, st
                               last: p.last_activity_year ?? "—",
                             })}
                           </small>
+                          {p.system_note && (
+                            <p className="small muted">
+                              <SystemNoteText note={p.system_note} />
+                            </p>
+                          )}
                           {p.description && <p className="prose small" dir="auto">{p.description}</p>}
                         </li>
                       );

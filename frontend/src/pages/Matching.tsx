@@ -23,7 +23,7 @@ const MIN_SCORES = [30, 50, 70, 85];
 
 /** The matching board: run the matcher with weights, then move proposals through their statuses. */
 export default function Matching() {
-  const { t, tv, num } = useI18n();
+  const { t, tv, num, lang } = useI18n();
   const { me } = useAuth();
   useTitle(t("nav.matching"));
   const [f, set] = useQueryState(["need_id", "collectivity_id", "kind", "closed", "governorate", "tag", "min_score"] as const);
@@ -117,7 +117,7 @@ export default function Matching() {
       {(f.need_id || f.collectivity_id) && (
         <p className="alert alert-info">
           {f.need_id && t("match.onlyNeed", { title: scopeNeed[f.need_id]?.title ?? "…" })}
-          {f.collectivity_id && t("match.onlyCollectivity", { name: collectivityName(scope[f.collectivity_id], "fr") })}{" "}
+          {f.collectivity_id && t("match.onlyCollectivity", { name: collectivityName(scope[f.collectivity_id], lang) })}{" "}
           <button type="button" className="btn btn-small" onClick={() => set({ need_id: null, collectivity_id: null })}>
             {t("match.showAll")}
           </button>

@@ -4,6 +4,7 @@ import { api, unwrap } from "../api/client";
 import { ApiError } from "../api/problem";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
+import { SystemNoteText } from "../components/SystemNote";
 import { TagList } from "../components/TagPicker";
 import { Bdi, Async, Badge, ErrorBox, PageHeader, Pagination, toneOf } from "../components/ui";
 import { useCollectivities } from "../hooks";
@@ -133,6 +134,11 @@ export default function Partnerships() {
                           to: p.ended_year ?? (p.status === "ended" ? "?" : "…"),
                           last: p.last_activity_year ?? "—",
                         })}
+                        {p.system_note && (
+                          <small className="muted note-line">
+                            <SystemNoteText note={p.system_note} />
+                          </small>
+                        )}
                       </td>
                       <td>
                         <TagList ids={p.tag_ids ?? []} />

@@ -5,6 +5,7 @@ import type { components } from "../api/schema";
 import { isStaff, useAuth } from "../auth";
 import { collectivityName } from "../components/CollectivityPicker";
 import { Badge, Bdi, ErrorBox, Field } from "../components/ui";
+import { SystemNoteText } from "../components/SystemNote";
 import type { Collectivity } from "../hooks";
 import { useI18n, type MessageKey } from "../i18n";
 import { Link } from "../router";
@@ -218,6 +219,11 @@ function ProposalDetails({ m }: { m: Match }) {
             {m.history.map((h, i) => (
               <li key={i}>
                 {tv("matchStatus", h.from)} → {tv("matchStatus", h.to)} · {h.by} · {date(h.at, true)}
+                {h.system_note && (
+                  <p className="small">
+                    <SystemNoteText note={h.system_note} />
+                  </p>
+                )}
                 {h.note && (
                   <p className="prose small" dir="auto">
                     {h.note}
