@@ -1,7 +1,8 @@
 """Sentences the server writes (issue 21, item 13) are said in the reader's language: a partnership declared on a
-census answer, read in Arabic then in English. Its own data: a campaign, a Lebanese municipality and a French
-commune no other browser test uses."""
+census answer and an import's row error, read in Arabic then in English. Their own data: a campaign, a Lebanese
+municipality and a French commune no other browser test uses; the import is only checked (nothing written)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -77,3 +78,30 @@ def test_a_census_partnership_note_in_arabic_then_english(page: Any, server: dic
     expect(page.get_by_text(f"Declared in the census campaign “Bekaa census {stamp}”.")).to_be_visible()
     page.goto("/partnerships?status=dormant")
     expect(page.get_by_text(f"Declared in the census campaign “Bekaa census {stamp}”.")).to_be_visible()
+
+
+def test_an_import_error_in_arabic_then_english(page: Any, server: dict[str, Any]) -> None:
+    stamp = datetime.now(UTC).strftime("%H%M%S%f")
+    headers = {"Authorization": f"Bearer {api_token(server)}"}
+    httpx.post(
+        f"{server['base']}/api/v1/collectivities",
+        headers=headers,
+        json={"country": "LB", "kind": "municipality", "name": f"Qaraoun {stamp}"},
+    ).raise_for_status()
+    sign_in(page, server)
+    page.get_by_label("Langue").select_option("ar")
+    page.goto("/imports")
+    page.get_by_label("المحتوى").select_option("needs")
+    csv = f"Collectivité;Titre\nQaraoon {stamp};Réseau d'eau\n"  # French headers: a French file
+    page.get_by_label("الملف", exact=True).set_input_files(
+        files=[{"name": "besoins.csv", "mimeType": "text/csv", "buffer": csv.encode()}]
+    )
+    page.get_by_role("button", name="تحقّق (دون كتابة)").click()
+    errors = page.get_by_role("table", name=re.compile("الأخطاء حسب السطر"))
+    cell = errors.locator("tbody tr td").nth(2)
+    expect(cell).to_have_text(f"لا توجد سلطة محلية باسم «Qaraoon {stamp}». هل تقصد Qaraoun {stamp}؟")
+    expect(cell.locator("bdi").first).to_have_text(f"Qaraoon {stamp}")
+    shot(page, "import-error-ar")
+    page.get_by_label("اللغة").select_option("en")
+    cell = page.get_by_role("table", name=re.compile("Errors by row")).locator("tbody tr td").nth(2)
+    expect(cell).to_have_text(f"No collectivity “Qaraoon {stamp}”. Did you mean Qaraoun {stamp}?")

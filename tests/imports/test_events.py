@@ -141,8 +141,8 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(api: Any) -> N
     assert "does not exist in Europe/Paris" in errors[(5, "Début")]  # the clocks skip 02:30
     assert "end after it starts" in errors[(6, "Fin")]
     assert "Europe/Lyon" in errors[(7, "Fuseau horaire")]  # not an IANA zone
-    assert "row 2" in errors[(8, "Titre")]  # the same event twice in the file
-    assert "required" in errors[(9, "Titre")]
+    assert "ligne 2" in errors[(8, "Titre")]  # the same event twice in the file (French headers: French errors)
+    assert "obligatoire" in errors[(9, "Titre")]
     assert "beaucoup" in errors[(10, "Places")]
     assert body["rejected"] == 8 and body["created"] == 1
     assert api.get("/api/v1/events").json()["total"] == 0  # row 2 was valid, and still nothing was written

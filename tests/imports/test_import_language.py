@@ -107,3 +107,40 @@ def test_the_index_finds_what_a_scan_of_every_name_finds() -> None:
         if len(close) < 2 and len(target) >= 3:
             close += sorted(f for f in by_fold if f.startswith(target + " ") and f not in close)[: 2 - len(close)]
         assert index.near(value) == [by_fold[f] for f in close], value
+
+
+def test_errors_carry_a_key_and_parameters_and_are_said_in_the_files_language(api: Any) -> None:
+    """Issue 21, item 13: each error has a `code` and `params` (the web app says them in the reader's language);
+    `message` is the sentence in the language of the file's headers, French by default, also for the errors
+    that were English only (numbers, required columns, duplicates, bounds)."""
+    api.collectivity(name="Baalbek", governorate="LB-BH")
+    body = _dry_run(
+        api,
+        "Collectivité;Titre;Budget;Thème\n"
+        "Baalbeck;Réseau;100;\n"
+        "Baalbek;Pompage;cent euros;\n"
+        "Baalbek;Station;;\n"
+        "Baalbek;Station;;\n"
+        ";Sans collectivité;;\n"
+        f"Baalbek;{'x' * 301};;\n",
+    )
+    got = {e["row"]: (e["field"], e["code"], e["params"], e["message"]) for e in body["errors"]}
+    assert got[2] == (
+        "Collectivité",
+        "no_collectivity",
+        {"name": "Baalbeck", "suggestions": ["Baalbek"]},
+        "Aucune collectivité « Baalbeck ». Vouliez-vous dire Baalbek ?",
+    )
+    assert got[3] == (
+        "Budget",
+        "not_whole_number",
+        {"value": "cent euros"},
+        "« cent euros » n'est pas un nombre entier.",
+    )
+    assert 4 not in got
+    assert got[5][1:3] == ("duplicate_row", {"row": 4}) and got[5][3].startswith("Même enregistrement que la ligne 4")
+    assert got[6][1] == "required" and "obligatoire" in got[6][3]
+    assert got[7][1:] == ("too_long", {"max": 300}, "Au plus 300 caractères.")
+    english = _dry_run(api, "collectivity_name,title,estimated_budget_eur\nBaalbek,Water,a lot\n")
+    [e] = english["errors"]
+    assert (e["code"], e["message"]) == ("not_whole_number", "'a lot' is not a whole number")

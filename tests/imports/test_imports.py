@@ -148,7 +148,7 @@ def test_every_kind_of_bad_row_is_reported_and_nothing_is_written(api: Any, dire
     assert (8, "Collectivité") in errors  # missing required value
     assert all(e["message"] for e in body["errors"])
     dup = next(e for e in body["errors"] if e["row"] == 7)
-    assert "row 2" in dup["message"]
+    assert "ligne 2" in dup["message"] and (dup["code"], dup["params"]) == ("duplicate_row", {"row": 2})
     assert api.get("/api/v1/needs").json()["total"] == 0  # row 2 was valid, and still nothing was written
 
 
@@ -170,14 +170,14 @@ def test_bad_date_and_missing_column(api: Any, directory: dict[str, Any]) -> Non
         headers={"Content-Type": "text/csv"},
     )
     assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "collectivity")]
-    assert "missing" in r.json()["errors"][0]["message"]
+    assert "la colonne manque" in r.json()["errors"][0]["message"]
 
 
 def test_unknown_columns_are_errors_and_hash_columns_are_ignored(api: Any) -> None:
     csv = "country;kind;name;Populaton;# notes\nLB;municipality;Tyr;1000;à rappeler\n"
     body = api.post("/api/v1/imports/collectivities", content=csv, headers={"Content-Type": "text/csv"}).json()
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(1, "Populaton")]
-    assert "Known columns" in body["errors"][0]["message"]
+    assert "Colonnes connues" in body["errors"][0]["message"]
 
 
 def test_an_error_mid_file_leaves_nothing_behind(api: Any) -> None:

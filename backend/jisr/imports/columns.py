@@ -14,6 +14,7 @@ from typing import Any
 from jisr.collectivities.geography import lebanon
 from jisr.core.text import fold
 from jisr.imports import parsing
+from jisr.imports.messages import Problem
 
 # --- value words (enums), folded -> API value --------------------------------------------
 
@@ -205,7 +206,7 @@ def word(group: str) -> Callable[[Any], str]:
             return text
         if folded.replace(" ", "_") in allowed:
             return folded.replace(" ", "_")
-        raise ValueError(f"'{text}' is not one of {', '.join(allowed)}")
+        raise Problem("not_one_of", value=text, allowed=", ".join(allowed))
 
     return parse
 
@@ -227,7 +228,7 @@ def governorate(value: Any) -> str:
     text = str(value).strip()
     code = _governorate_words().get(fold(text))
     if code is None:
-        raise ValueError(f"Unknown governorate '{text}'; use a code ({', '.join(lebanon())}) or its name")
+        raise Problem("unknown_governorate", value=text, codes=", ".join(lebanon()))
     return code
 
 
@@ -267,7 +268,7 @@ def a_uuid(value: Any) -> uuid.UUID:
     try:
         return uuid.UUID(str(value).strip())
     except ValueError:
-        raise ValueError(f"'{value}' is not an id (UUID)") from None
+        raise Problem("not_uuid", value=str(value)) from None
 
 
 def string_list(value: Any) -> list[str]:
@@ -279,9 +280,7 @@ def moment(value: Any) -> Any:
     try:
         return parsing.parse_datetime(value)
     except ValueError:
-        raise ValueError(
-            f"'{value}' is not a date and time: write 15/06/2021 14:30, 2021-06-15T14:30 or 2021-06-15T14:30+03:00"
-        ) from None
+        raise Problem("not_moment", value=str(value)) from None
 
 
 _SPEAKER = re.compile(r"^(?P<name>[^()]+?)\s*(?:\((?P<organisation>[^()]*)\))?\s*$")
@@ -297,7 +296,7 @@ def speakers(value: Any) -> list[Any]:
             continue
         m = _SPEAKER.match(str(piece).strip())
         if m is None:
-            raise ValueError(f"'{piece}' is not a speaker: write Name (Organisation) | Name")
+            raise Problem("not_speaker", value=str(piece))
         out.append({"name": m.group("name").strip(), "organisation": (m.group("organisation") or "").strip()})
     return out
 

@@ -101,8 +101,14 @@ class Item:
     headers: dict[str, str] = field(default_factory=dict)  # field -> the file's column header
     lang: str = "fr"  # the language of the file's headers: the language of its errors
 
-    def error(self, field_name: str, message: str) -> None:
-        self.errors.append(ImportIssue(row=self.row, field=field_name, message=message))
+    def error(self, field_name: str, message: str | M.Problem) -> None:
+        """An error of this row: a sentence, or (better) a keyed ``Problem`` said in the file's language."""
+        if isinstance(message, M.Problem):
+            text = M.render(self.lang, message.code, message.params)
+            issue = ImportIssue(row=self.row, field=field_name, message=text, code=message.code, params=message.params)
+        else:
+            issue = ImportIssue(row=self.row, field=field_name, message=message)
+        self.errors.append(issue)
 
 
 @dataclass
@@ -441,15 +447,13 @@ class RowReader:
                     continue
                 self._reported.add(header)
                 known = ", ".join(C.known_headers(self.kind))
-                where = "a value beyond the last named column" if header.startswith("#") else f"'{header}'"
-                self.header_issues.append(
-                    ImportIssue(
-                        row=1 if row > 1 else row,
-                        field=header,
-                        message=f"Unknown column {where}. Known columns: {known}; "
-                        "`ref:<source>` for external references; a header starting with # is ignored.",
-                    )
-                )
+                if header.startswith("#"):
+                    problem = M.Problem("beyond_columns", known=known)
+                else:
+                    problem = M.Problem("unknown_column", column=header, known=known)
+                where = Item(row=1 if row > 1 else row, lang=self._lang(headers))
+                where.error(header, problem)
+                self.header_issues.extend(where.errors)
         return hm
 
     def item(self, number: int, raw: dict[str, Any]) -> Item:
@@ -470,6 +474,9 @@ class RowReader:
             else:
                 try:
                     parsed = column.parse(value) if column.parse else value
+                except M.Problem as exc:
+                    item.error(header, exc)
+                    continue
                 except ValueError as exc:
                     item.error(header, str(exc))
                     continue
@@ -510,19 +517,19 @@ class RowReader:
                     if not blank(v):
                         self._ref(item, header, str(s), v)
             elif not blank(value):
-                item.error(header, 'external_refs must be an object: {"cuf": "C-1234"}')
+                item.error(header, M.Problem("refs_object"))
             return
         if blank(value):
             return
         if not self.spec.has_refs:
-            item.error(header, f"{self.spec.name.capitalize()} have no external references: remove this column.")
+            item.error(header, M.Problem("no_refs", resources=self.spec.name.capitalize()))
             return
         if not _SOURCE.match(source):
-            item.error(header, f"'{source}' is not a valid reference source (a-z, 0-9, - and _)")
+            item.error(header, M.Problem("bad_source", source=source))
             return
         text = C.code(value)
         if len(text) > 200:
-            item.error(header, "An external reference has at most 200 characters.")
+            item.error(header, M.Problem("ref_too_long"))
             return
         item.refs[source] = text
 
@@ -541,7 +548,6 @@ class RowReader:
 
 
 SUGGESTION_CAP = 50  # errors per file given a "did you mean" (finding one costs a scan of the names)
-NO_SUCH_NAME = "no such name"  # _find's answer when no collectivity bears the name: said with a suggestion
 
 
 def _ref_label(parts: dict[str, Any]) -> str:
@@ -671,8 +677,9 @@ class Engine:
             if i == len(words) and matched:
                 ids.extend(matched)
             else:
-                message = M.say(item.lang, "unknown_tag", value=piece)
-                item.error(field_name, M.with_suggestion(item.lang, message, self.suggest_tag(item.lang, piece)))
+                item.error(
+                    field_name, M.Problem("unknown_tag", value=piece, suggestions=self.suggest_tag(item.lang, piece))
+                )
                 ok = False
         return list(dict.fromkeys(ids)) if ok else None
 
@@ -752,12 +759,11 @@ class Engine:
                     item.values[ref.field] = None  # the column is there, and empty: clear it
                     continue
                 found, problem = self._find(parts, rows, by_code, by_name, by_ref)
-                if found is None and problem == NO_SUCH_NAME:
-                    name = str(parts.get("name") or parts.get("any"))
-                    message = M.say(item.lang, "no_collectivity", name=name)
-                    item.error(ref.prefix, M.with_suggestion(item.lang, message, self.suggest_collectivity(parts)))
+                if found is None and problem is not None and problem.code == "no_collectivity":
+                    problem.params["suggestions"] = self.suggest_collectivity(parts)
+                    item.error(ref.prefix, problem)
                 elif found is None:
-                    item.error(ref.prefix, problem or f"No collectivity '{_ref_label(parts)}'.")
+                    item.error(ref.prefix, problem or M.Problem("no_collectivity", name=_ref_label(parts)))
                 else:
                     item.values[ref.field] = found
 
@@ -768,7 +774,7 @@ class Engine:
         by_code: dict[str, list[Any]],
         by_name: dict[str, list[Any]],
         by_ref: dict[tuple[str, str], uuid.UUID],
-    ) -> tuple[uuid.UUID | None, str | None]:
+    ) -> tuple[uuid.UUID | None, M.Problem | None]:
         gov, dep = parts.get("governorate"), parts.get("departement")
 
         def narrow(cands: list[Any]) -> list[Any]:
@@ -778,17 +784,19 @@ class Engine:
                 cands = [c for c in cands if c.departement == dep]
             return cands
 
-        def one(cands: list[Any], what: str, named: bool = False) -> tuple[uuid.UUID | None, str | None]:
+        def one(cands: list[Any], value: str, named: bool = False) -> tuple[uuid.UUID | None, M.Problem | None]:
             cands = narrow(cands)
             if len(cands) == 1:
                 return cands[0].id, None
             if not cands:
-                return None, NO_SUCH_NAME if named else f"No collectivity with {what}."
-            hint = "" if (gov or dep) else " Add its governorate or département to tell them apart."
-            return None, f"Several collectivities match {what}: {', '.join(sorted(c.name for c in cands)[:5])}.{hint}"
+                return None, M.Problem("no_collectivity" if named else "collectivity_no_code", name=value)
+            names = ", ".join(sorted(c.name for c in cands)[:5])
+            code = "several_collectivities" if (gov or dep) else "several_collectivities_where"
+            return None, M.Problem(code, value=value, names=names)
 
         if parts.get("id"):
-            return (parts["id"], None) if parts["id"] in rows else (None, f"No collectivity with id {parts['id']}.")
+            no_id = M.Problem("collectivity_no_id", id=str(parts["id"]))
+            return (parts["id"], None) if parts["id"] in rows else (None, no_id)
         ref = parts.get("ref")
         any_ = parts.get("any")
         for value in (ref, any_):
@@ -798,21 +806,21 @@ class Engine:
                 if owner is not None:
                     return owner, None
                 if value is ref:
-                    return None, f"No collectivity with the reference {value}."
+                    return None, M.Problem("collectivity_no_ref", ref=str(value))
         if ref:
-            return None, f"'{ref}' is not a reference: write source:value (cuf:C-1234)."
+            return None, M.Problem("not_a_ref", ref=str(ref))
         if parts.get("code"):
-            return one(by_code.get(str(parts["code"]), []), f"code {parts['code']}")
+            return one(by_code.get(str(parts["code"]), []), str(parts["code"]))
         if any_:
             try:
                 uid = uuid.UUID(str(any_))
-                return (uid, None) if uid in rows else (None, f"No collectivity with id {uid}.")
+                return (uid, None) if uid in rows else (None, M.Problem("collectivity_no_id", id=str(uid)))
             except ValueError:
                 pass
             if by_code.get(str(any_)):
-                return one(by_code[str(any_)], f"code {any_}")
-            return one(by_name.get(fold(str(any_)), []), f"the name '{any_}'", named=True)
-        return one(by_name.get(fold(str(parts["name"])), []), f"the name '{parts['name']}'", named=True)
+                return one(by_code[str(any_)], str(any_))
+            return one(by_name.get(fold(str(any_)), []), str(any_), named=True)
+        return one(by_name.get(fold(str(parts["name"])), []), str(parts["name"]), named=True)
 
     # the batch ---------------------------------------------------------------------------
 
@@ -861,20 +869,19 @@ class Engine:
                 if target is None:
                     target = owner
                 elif owner != target:
-                    item.error(f"ref:{source}", f"The reference {source}={value} belongs to another {spec.resource}.")
+                    item.error(
+                        f"ref:{source}", M.Problem("ref_taken", source=source, value=value, resource=spec.resource)
+                    )
             key = keys.get(id(item))
             matches = natural.get(key, []) if key else []
             if target is None:
                 if len(matches) > 1:
-                    item.error(
-                        "id",
-                        f"{len(matches)} existing {spec.name} match this row: give its id or an external reference.",
-                    )
+                    item.error("id", M.Problem("ambiguous_match", count=len(matches), resources=spec.name))
                 elif matches:
                     target = matches[0]
             elif matches and target not in matches and key and key[0] in ("code", "atlas"):
                 what = "code" if key[0] == "code" else "atlas_id"
-                item.error(what, f"This {what} already belongs to another {spec.resource}.")
+                item.error(what, M.Problem("taken", column=what, resource=spec.resource))
             targets[id(item)] = target
 
         # The records matched, their tags and references (three queries).
@@ -908,7 +915,7 @@ class Engine:
             target = targets.get(id(item))
             old = existing.get(target) if target is not None else None
             if target is not None and old is None and target != item.key_id:
-                item.error("id", f"No {spec.resource} with id {target}.")
+                item.error("id", M.Problem("no_such_id", resource=spec.resource, id=str(target)))
                 continue
             # Duplicates within the file.
             identities: list[tuple[Any, ...]] = [("id", target)] if target is not None else []
@@ -919,7 +926,7 @@ class Engine:
             dup = next((self._seen[i] for i in identities if i in self._seen), None)
             if dup is not None:
                 fld = next((f for f in _KEY_FIELDS if item.values.get(f)), "id")
-                item.error(fld, f"Same record as row {dup}: a row appears twice in the file.")
+                item.error(fld, M.Problem("duplicate_row", row=dup))
                 continue
             for i in identities:
                 self._seen[i] = item.row
@@ -930,11 +937,7 @@ class Engine:
                 missing = [f for f in spec.required if blank(item.values.get(f))]
                 for f in missing:
                     label = next((r.prefix for r in spec.crefs if r.field == f), f)
-                    item.error(
-                        label,
-                        f"'{label}' is required to create a {spec.resource}: the column is missing "
-                        "or the cell is empty.",
-                    )
+                    item.error(label, M.Problem("required", column=label, resource=spec.resource))
                 if missing:
                     continue
                 merged = {**self.defaults, **item.values}
@@ -946,7 +949,7 @@ class Engine:
                 except ValidationError as exc:
                     for err in exc.errors():
                         loc = str(err["loc"][0]) if err["loc"] else "row"
-                        item.error(loc, f"{err['msg']} (got {str(err.get('input'))[:60]!r})")
+                        item.error(loc, M.pydantic_problem(err))
                     continue
                 merged = {**(old or {}), **clean}
             merged_rows.append((item, target or item.key_id or uuid.uuid4(), merged, old))

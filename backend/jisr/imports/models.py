@@ -38,7 +38,13 @@ class JobStatus(StrEnum):
 class ImportIssue(BaseModel):
     row: int
     field: str
-    message: str
+    message: str = Field(description="In the language of the file's headers (French unless they are the API's names).")
+    code: str | None = Field(
+        default=None, description="The error's key, for saying it in another language (`imports.messages`)."
+    )
+    params: dict[str, str | int | list[str] | None] | None = Field(
+        default=None, description="The values the sentence names (`suggestions`: near names, best first)."
+    )
 
 
 MAX_ERRORS = 1000

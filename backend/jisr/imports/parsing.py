@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any
 
+from jisr.imports.messages import Problem
+
 CSV_FIELD_LIMIT = 1_000_000
 csv.field_size_limit(CSV_FIELD_LIMIT)
 # Bounds on hostile files (issue 14): no import has more than a few dozen columns; a header line is short.
@@ -239,7 +241,7 @@ def parse_date(value: Any) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date: write 2021-06-15 or 15/06/2021")
+    raise Problem("not_date", value=text)
 
 
 def parse_datetime(value: Any) -> datetime:
@@ -280,18 +282,18 @@ def _plain_number(value: Any) -> str:
 
 def parse_int(value: Any) -> int:
     if isinstance(value, bool):
-        raise ValueError("expected a whole number")
+        raise Problem("not_whole_number", value=str(value))
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
-        raise ValueError(f"'{value}' is not a whole number")
+        raise Problem("not_whole_number", value=str(value))
     text = _plain_number(value)
     if text.endswith(".0"):
         text = text[:-2]
     if not _INT.match(text):
-        raise ValueError(f"'{value}' is not a whole number")
+        raise Problem("not_whole_number", value=str(value))
     return int(text)
 
 
@@ -305,19 +307,19 @@ def parse_year(value: Any) -> int:
         try:
             return parse_date(value).year
         except ValueError:
-            raise ValueError(f"'{value}' is not a year") from None
+            raise Problem("not_year", value=str(value)) from None
 
 
 def parse_float(value: Any) -> float:
     if isinstance(value, bool):
-        raise ValueError("expected a number")
+        raise Problem("not_number", value=str(value))
     if isinstance(value, int | float):
         return float(value)
     text = _plain_number(value).replace("\u066b", ".").replace(",", ".")
     try:
         return float(text)
     except ValueError:
-        raise ValueError(f"'{value}' is not a number") from None
+        raise Problem("not_number", value=str(value)) from None
 
 
 _TRUE = {"1", "true", "yes", "y", "oui", "o", "vrai", "x", "نعم"}
@@ -334,7 +336,7 @@ def parse_bool(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ValueError(f"'{value}' is not yes/no (oui/non, true/false, 1/0)")
+    raise Problem("not_yes_no", value=str(value))
 
 
 _LIST_SPLIT = re.compile(r"\s*[|;\n]\s*")

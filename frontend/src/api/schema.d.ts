@@ -3179,8 +3179,23 @@ export interface components {
             row: number;
             /** Field */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description In the language of the file's headers (French unless they are the API's names).
+             */
             message: string;
+            /**
+             * Code
+             * @description The error's key, for saying it in another language (`imports.messages`).
+             */
+            code?: string | null;
+            /**
+             * Params
+             * @description The values the sentence names (`suggestions`: near names, best first).
+             */
+            params?: {
+                [key: string]: string | number | string[] | null;
+            } | null;
         };
         /** ImportJobList */
         ImportJobList: {

@@ -1,6 +1,6 @@
 import { Fragment, type ReactNode } from "react";
 import type { components } from "../api/schema";
-import { isMessageKey, useI18n, type I18n, type Lang } from "../i18n";
+import { isMessageKey, useI18n, type I18n, type Lang, type MessageKey } from "../i18n";
 
 export type Note = components["schemas"]["SystemNote"];
 
@@ -45,18 +45,15 @@ export function noteParts(note: Note, { lang, date }: Pick<I18n, "lang" | "date"
 
 const MARK = "\u0001";
 
-/** A server-written sentence in the reader's language (the API's `text` is in the request's language: unused here),
- * its names and titles isolated (`<bdi>`), as every data text is. */
-export function SystemNoteText({ note }: { note: Note | null | undefined }) {
-  const i18n = useI18n();
-  if (!note) return null;
-  const { key, vars, data } = noteParts(note, i18n);
-  if (!key || !isMessageKey(key)) return <>{note.text}</>;
+/** The message `k` in the reader's language, the values named in `data` (names, titles: data people wrote)
+ * isolated in `<bdi>` so that they do not take the sentence's punctuation to the wrong side. */
+export function Sentence({ k, vars, data }: { k: MessageKey; vars: Record<string, string | number>; data: string[] }) {
+  const { t } = useI18n();
   const marked: Record<string, string | number> = { ...vars };
   data.forEach((name, i) => {
     marked[name] = `${MARK}${i}${MARK}`;
   });
-  const pieces = i18n.t(key, marked).split(MARK);
+  const pieces = t(k, marked).split(MARK);
   const out: ReactNode[] = pieces.map((piece, i) =>
     i % 2 === 1 ? (
       <bdi key={i} dir="auto">
@@ -67,4 +64,14 @@ export function SystemNoteText({ note }: { note: Note | null | undefined }) {
     ),
   );
   return <>{out}</>;
+}
+
+/** A server-written sentence in the reader's language (the API's `text` is in the request's language: unused here),
+ * its names and titles isolated (`<bdi>`), as every data text is. */
+export function SystemNoteText({ note }: { note: Note | null | undefined }) {
+  const i18n = useI18n();
+  if (!note) return null;
+  const { key, vars, data } = noteParts(note, i18n);
+  if (!key || !isMessageKey(key)) return <>{note.text}</>;
+  return <Sentence k={key} vars={vars} data={data} />;
 }

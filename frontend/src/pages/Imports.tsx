@@ -3,8 +3,9 @@ import { useRef, useState, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { download, upload } from "../api/download";
 import type { components } from "../api/schema";
+import { Sentence } from "../components/SystemNote";
 import { Async, Badge, ErrorBox, Field, PageHeader } from "../components/ui";
-import { useI18n, type MessageKey } from "../i18n";
+import { isMessageKey, useI18n, type MessageKey } from "../i18n";
 import { withQuery } from "../router";
 import { useTitle } from "./common";
 
@@ -196,7 +197,9 @@ function ImportForm({ onDone }: { onDone: () => void }) {
                       <td>
                         <code>{e.field || "—"}</code>
                       </td>
-                      <td>{e.message}</td>
+                      <td>
+                        <ImportError issue={e} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -249,5 +252,30 @@ function Exports() {
       </ul>
       <p className="hint">{t("exp.filtersHint" as MessageKey)}</p>
     </section>
+  );
+}
+
+type Issue = components["schemas"]["ImportIssue"];
+const SUGGESTED = new Set(["no_collectivity", "unknown_tag"]);
+
+/** An import error in the reader's language when the API gives its key (`imp.err.<code>`), else as the API
+ * wrote it (in the language of the file's headers); the values from the file isolated in `<bdi>`. */
+export function ImportError({ issue }: { issue: Issue }) {
+  const { t } = useI18n();
+  const key = `imp.err.${issue.code}`;
+  if (!issue.code || !isMessageKey(key)) return <>{issue.message}</>;
+  const vars: Record<string, string | number> = {};
+  const data: string[] = [];
+  for (const [name, value] of Object.entries(issue.params ?? {})) {
+    if (name === "suggestions" || value === null || value === undefined) continue;
+    vars[name] = Array.isArray(value) ? value.join(", ") : value;
+    if (typeof value === "string") data.push(name);
+  }
+  const suggestions = SUGGESTED.has(issue.code) && Array.isArray(issue.params?.suggestions) ? issue.params.suggestions.slice(0, 2) : [];
+  return (
+    <>
+      <Sentence k={key} vars={vars} data={data} />
+      {suggestions.length > 0 && <Sentence k="imp.err.didYouMean" vars={{ suggestion: suggestions.join(t("imp.err.or")) }} data={["suggestion"]} />}
+    </>
   );
 }
