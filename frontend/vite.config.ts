@@ -17,5 +17,7 @@ export default defineConfig({
     environment: "happy-dom",
     include: ["src/**/*.test.{ts,tsx}"],
     setupFiles: ["src/test-setup.ts"],
+    // The census form's tests render the whole form: past 5 s at load 28 on this shared 2-core machine.
+    testTimeout: 30_000,
   },
 });

@@ -171,3 +171,13 @@ def test_the_largest_valid_event_is_accepted(make_event: EventFactory) -> None:
     speakers = [{"name": "ن" * 200, "organisation": "o" * 200, "topic": "t" * 500}] * 50
     event = make_event(title="é" * 300, description="ß" * 10000, location="l" * 300, speakers=speakers)
     assert len(event["speakers"]) == 50 and event["description"] == "ß" * 10000
+
+
+@pytest.mark.parametrize("zone", ["戵u", "Not/AZone", " Asia/Beirut", "localtime"])
+def test_an_unknown_time_zone_is_422_on_update_too(api: Api, make_event: EventFactory, zone: str) -> None:
+    """Found by `make fuzz`: PATCH took any time zone name (update models lost the create model's field
+    validators), stored it, then every read of the event answered 500."""
+    event = make_event()
+    r = api.patch(f"/api/v1/events/{event['id']}", json={"timezone": zone})
+    assert r.status_code == 422, r.text
+    assert api.get(f"/api/v1/events/{event['id']}").json()["timezone"] == event["timezone"]

@@ -1,12 +1,14 @@
 """Shared pieces of every resource: identity, timestamps, optimistic version, partial models."""
 
+import inspect
 import re
 import uuid
+from collections.abc import Callable
 from copy import copy
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Optional
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, create_model, model_validator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, create_model, field_validator, model_validator
 from sqlmodel import Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
@@ -93,6 +95,21 @@ class _Partial(SQLModel):
         return data
 
 
+def _unless_none(func: Callable[..., Any]) -> Any:
+    """A source's field validator for an update model, where ``None`` means "not changed"."""
+    if len(inspect.signature(func).parameters) == 1:
+
+        def check(cls: Any, value: Any) -> Any:
+            return value if value is None else func(value)
+
+        return classmethod(check)
+
+    def check_with_info(cls: Any, value: Any, info: Any) -> Any:
+        return value if value is None else func(value, info)
+
+    return classmethod(check_with_info)
+
+
 def partial_model(name: str, *sources: type[SQLModel], doc: str = "") -> type[SQLModel]:
     """An update model: every field of ``sources`` optional, with the same constraints.
 
@@ -110,6 +127,12 @@ def partial_model(name: str, *sources: type[SQLModel], doc: str = "") -> type[SQ
                 info.annotation is not None and type(None) not in getattr(info.annotation, "__args__", ())
             ):
                 required.add(field_name)
-    model = create_model(name, __base__=_Partial, __doc__=doc or None, **fields)
+    # The sources' field validators apply to updates too (a PATCH took any time zone name, then answered 500).
+    validators = {
+        f"{source.__name__}_{key}": field_validator(*dec.info.fields, mode=dec.info.mode)(_unless_none(dec.func))  # type: ignore[call-overload]
+        for source in sources
+        for key, dec in source.__pydantic_decorators__.field_validators.items()
+    }
+    model = create_model(name, __base__=_Partial, __doc__=doc or None, __validators__=validators, **fields)
     model._required = frozenset(required)
     return model
